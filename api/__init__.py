@@ -1,0 +1,1 @@
+"""HTTP API, web chat and the command line: the top layer."""

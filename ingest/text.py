@@ -1,0 +1,76 @@
+"""Small Swedish text utilities shared by ingestion, retrieval, answers and evals."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Abbreviations whose period does not end a sentence.
+_ABBREV = [
+    "t.ex.",
+    "bl.a.",
+    "m.m.",
+    "d.v.s.",
+    "dvs.",
+    "s.k.",
+    "o.s.v.",
+    "osv.",
+    "inkl.",
+    "ca.",
+    "resp.",
+    "jfr.",
+    "kl.",
+    "nr.",
+    "p.g.a.",
+    "pga.",
+    "fr.o.m.",
+    "t.o.m.",
+    "m.fl.",
+    "e.d.",
+]
+_PLACEHOLDER = "\u2063"  # invisible separator, never in source text
+_SENT_END = re.compile(r"(?<=[.!?])[\"”»)]*\s+(?=[\"”«(–\-]?\s?[A-ZÅÄÖ0-9])")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences; list items and lines stay whole."""
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        protected = line
+        for abbr in _ABBREV:
+            protected = re.sub(
+                re.escape(abbr), abbr.replace(".", _PLACEHOLDER), protected, flags=re.IGNORECASE
+            )
+        for part in _SENT_END.split(protected):
+            part = part.replace(_PLACEHOLDER, ".").strip()
+            if part:
+                out.append(part)
+    return out
+
+
+def fold(text: str) -> str:
+    """Normalise for comparison: case, whitespace, soft hyphens, line-break hyphenation, quotes."""
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "")
+    text = re.sub(r"(\w)-\s*\n\s*(?!och\b|eller\b|samt\b|till\b)(\w)", r"\1\2", text)
+    text = (
+        text.replace("”", '"')
+        .replace("“", '"')
+        .replace("’", "'")
+        .replace("–", "-")
+        .replace("—", "-")
+    )
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def word_count(text: str) -> int:
+    return len(text.split())
+
+
+TOKEN = re.compile(r"[0-9A-Za-zÀ-ÖØ-öø-ÿ]+(?:[-/][0-9A-Za-zÀ-ÖØ-öø-ÿ]+)*")
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in TOKEN.findall(text)]
