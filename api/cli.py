@@ -78,5 +78,33 @@ def ingest(
     )
 
 
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Swedish (or English).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Answer one question from the index, with its sources."""
+    from assistant.service import AssistantService, QuestionError
+    from ingest.errors import EmbeddingMismatchError
+
+    try:
+        service = AssistantService.from_settings(_settings())
+        if service.stats().chunks == 0:
+            _fail("the index is empty: run `samverkan ingest` first")
+        answer = service.ask(question)
+    except (QuestionError, EmbeddingMismatchError) as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(answer.answer)
+    if answer.citations:
+        typer.echo("\nKällor:")
+        for c in answer.citations:
+            where = f", s. {c.page}" if c.page else (f" – {c.section}" if c.section else "")
+            typer.echo(f"[{c.id}] {c.title}{where} ({c.date_label or c.date or 'odaterad'})")
+            typer.echo(f"    ”{c.quote[:300]}”")
+
+
 if __name__ == "__main__":
     app()

@@ -31,12 +31,12 @@ def document_paragraphs(doc: LoadedDocument) -> list[tuple[str, int | None]]:
                 continue
             if (
                 out
-                and not out[-1][0].startswith(("#", "•"))
+                and not out[-1][0].startswith("#")
                 and not para.startswith(("#", "•"))
                 and not out[-1][0].rstrip().endswith((".", "!", "?", ":"))
                 and para[:1].islower()
             ):
-                out[-1] = (out[-1][0] + " " + para, out[-1][1])
+                out[-1] = (out[-1][0] + " " + para, out[-1][1])  # also a bullet's last line
                 continue
             out.append((para, page.number))
     return out

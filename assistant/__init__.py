@@ -1,0 +1,1 @@
+"""Grounded answers: hybrid retrieval, extractive or LLM answers, verified citations."""

@@ -1,0 +1,173 @@
+"""The offline answerer: picks the sentences, items or whole lists that answer the
+question from the top passages and quotes them verbatim with [n] markers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from ingest.embeddings import Embedder
+from ingest.models import Chunk
+
+from .analysis import terms
+from .compose import CitationBook, currency_notes, refusal
+from .models import Answer, Hit
+from .questions import DATE_LIKE, ROLE_WORDS, has_person, is_english, question_kind
+from .retrieval import BM25Index
+from .units import Unit, chunk_units, is_question, looks_like_injection
+
+
+@dataclass
+class ExtractiveConfig:
+    top_chunks: int = 4
+    min_coverage: float = 0.34  # below this (and weak dense evidence) the sources are silent
+    min_dense: float = 0.84  # e5 cosine of the best unit when lexical evidence is weak
+    unknown_share: float = 0.4  # share of the question's weight the corpus has never seen
+    dense_floor: float = 0.78
+    dense_span: float = 0.10
+
+
+@dataclass
+class Scored:
+    unit: Unit
+    lexical: float
+    dense: float = 0.0
+    score: float = 0.0
+
+
+class ExtractiveAnswerer:
+    def __init__(self, bm25: BM25Index, embedder: Embedder,
+                 neighbours: Callable[[Chunk], list[Chunk]],
+                 config: ExtractiveConfig | None = None) -> None:
+        self.bm25 = bm25
+        self.embedder = embedder
+        self.neighbours = neighbours
+        self.config = config or ExtractiveConfig()
+        self._unit_vectors: dict[str, np.ndarray] = {}
+
+    def answer(self, question: str, query: str, hits: list[Hit],
+               query_vector: list[float] | None, today: date | None = None) -> Answer:
+        """`question` is what the user asked; `query` is it resolved and expanded."""
+        cfg = self.config
+        q_terms = list(dict.fromkeys(terms(query)))
+        weights = {t: self.bm25.idf(t) if t in self.bm25.doc_freq else self._max_idf() for t in q_terms}
+        total = sum(weights.values()) or 1.0
+        unknown = sum(w for t, w in weights.items() if t not in self.bm25.doc_freq) / total
+        scored = self._score_units(q_terms, weights, total, hits, question_kind(question))
+        if not scored:
+            return refusal(question, hits, "no passages retrieved")
+        best_lexical = max(s.lexical for s in scored)
+        if best_lexical < 0.5 and query_vector is not None:
+            self._add_dense(scored, query_vector)
+        for s in scored:
+            s.score += s.dense
+        scored.sort(key=lambda s: -s.score)
+        best_dense = max((s.dense for s in scored), default=0.0)
+        dense_ok = best_dense >= self._norm(cfg.min_dense)
+        english = is_english(question)
+        if not english and unknown >= cfg.unknown_share and best_lexical < 0.75 and not dense_ok:
+            return refusal(question, hits, f"question terms unknown to the corpus ({unknown:.2f})")
+        if best_lexical < cfg.min_coverage and not dense_ok:
+            return refusal(question, hits, f"weak evidence (coverage {best_lexical:.2f})")
+        chosen = self._select(question_kind(question), scored)
+        return self._compose(question, chosen, hits, today or date.today())
+
+    # --- scoring -------------------------------------------------------------
+
+    def _max_idf(self) -> float:
+        n = max(len(self.bm25.chunks), 1)
+        return float(np.log(1 + (n + 0.5) / 0.5))
+
+    def _candidates(self, hits: list[Hit]) -> list[tuple[Chunk, int]]:
+        out: dict[str, tuple[Chunk, int]] = {}
+        for rank, hit in enumerate(hits[: self.config.top_chunks], start=1):
+            out.setdefault(hit.chunk.chunk_id, (hit.chunk, rank))
+            for nb in self.neighbours(hit.chunk):
+                out.setdefault(nb.chunk_id, (nb, rank + 1))
+        return list(out.values())
+
+    def _score_units(self, q_terms, weights, total, hits, kind) -> list[Scored]:
+        out: list[Scored] = []
+        for chunk, rank in self._candidates(hits):
+            heading_terms = set(terms(" ".join(chunk.heading_path[1:])))
+            for unit in chunk_units(chunk):
+                if looks_like_injection(unit.text):
+                    continue
+                own = sum(weights[t] for t in q_terms if t in unit.terms)
+                ctx = sum(weights[t] for t in q_terms if t not in unit.terms and t in heading_terms)
+                lexical = (own + 0.5 * ctx) / total
+                score = lexical + 0.15 / rank + self._shape_bonus(unit, kind)
+                if is_question(unit.text):
+                    score *= 0.3  # headings phrased as questions are not answers
+                elif unit.kind == "sentence" and len(unit.text.split()) < 4:
+                    score *= 0.5
+                out.append(Scored(unit, lexical, score=score))
+        return out
+
+    @staticmethod
+    def _shape_bonus(unit: Unit, kind: str) -> float:
+        text = unit.text
+        if kind == "who":
+            return 0.3 if has_person(text) and ROLE_WORDS.search(text + " " + (unit.lead or "")) else (
+                0.1 if has_person(text) else 0.0)
+        if kind == "when":
+            return 0.3 if DATE_LIKE.search(text) else 0.0
+        if kind in ("list", "count"):
+            return 0.25 if unit.kind == "list" else (0.1 if text.count(",") >= 2 else 0.0)
+        return 0.0
+
+    def _norm(self, sim: float) -> float:
+        cfg = self.config
+        return float(np.clip((sim - cfg.dense_floor) / cfg.dense_span, 0.0, 1.0))
+
+    def _add_dense(self, scored: list[Scored], query_vector: list[float]) -> None:
+        """Weak lexical evidence (paraphrase, English question): compare meaning instead.
+        Unit vectors are cached, so each unit is embedded once per process."""
+        top = sorted(scored, key=lambda s: -s.score)[:24]
+        missing = [s.unit.text for s in top if s.unit.text not in self._unit_vectors]
+        if missing:
+            for text, vec in zip(missing, self.embedder.embed_documents(missing), strict=True):
+                self._unit_vectors[text] = np.asarray(vec, dtype=np.float32)
+        q = np.asarray(query_vector, dtype=np.float32)
+        for s in top:
+            s.dense = self._norm(float(self._unit_vectors[s.unit.text] @ q))
+
+    # --- selection and composition ---------------------------------------------
+
+    def _select(self, kind: str, scored: list[Scored]) -> list[Unit]:
+        best = scored[0]
+        if kind in ("list", "count") and best.unit.kind == "item":
+            parent = next((s.unit for s in scored if s.unit.kind == "list"
+                           and s.unit.chunk is best.unit.chunk and best.unit.text in s.unit.text), None)
+            if parent is not None and kind == "list":
+                return [parent]
+        if kind == "list" or (best.unit.kind == "list" and kind == "what"):
+            return [best.unit]
+        if best.unit.kind == "list":  # who/when/count: the item or sentence, not the whole list
+            scored = [s for s in scored if s.unit.kind != "list"]
+            best = scored[0]
+        chosen = [best.unit]
+        for s in scored[1:4]:
+            if len(chosen) == 2:
+                break
+            if s.score >= 0.85 * best.score and s.unit.kind != "list" \
+                    and not any(s.unit.text in c.text or c.text in s.unit.text for c in chosen):
+                chosen.append(s.unit)
+        return chosen
+
+    def _compose(self, question: str, units: list[Unit], hits: list[Hit], today: date) -> Answer:
+        book = CitationBook()
+        parts: list[str] = []
+        for unit in units:
+            n = book.cite(unit.chunk, unit.text)
+            book.extend_quote(n, unit.text)
+            parts.append(f"{unit.text} [{n}]")
+        chunks = {u.chunk.chunk_id: u.chunk for u in units}
+        notes = currency_notes(book.citations, chunks, today)
+        body = "\n\n".join(parts) if any(u.kind == "list" for u in units) else " ".join(parts)
+        text = "\n\n".join([body, *notes])
+        return Answer(question=question, answer=text.strip(), refused=False, mode="extractive",
+                      citations=book.citations, sources=hits)

@@ -1,0 +1,78 @@
+"""Acronyms and terms the corpus defines ("Samordnad individuell plan (SIP)"), found
+in the chunk texts. Used for query expansion both ways and for the Ordlista view."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.models import Chunk
+
+_PAREN = re.compile(r"((?:[\w\-]+[ ,]+){1,7}?)\(([A-ZÅÄÖ][A-ZÅÄÖa-z/\-]{1,9})\)")
+_DASH = re.compile(r"\b([A-ZÅÄÖ]{2,}(?:/[A-ZÅÄÖ]{2,})?)\s+[-–]\s+([A-ZÅÄÖa-zåäö][^.\n•]{5,140}?)(?=\s+[-–]\s|\s*$|\.)")
+_COMMA = re.compile(r"\b((?:[a-zåäö\-]+ ){1,5}[a-zåäö\-]+), ([A-ZÅÄÖ]{2,6}),")
+_MODEL = re.compile(r"\b([A-ZÅÄÖ][A-Za-zåäö]+-modellen), (en [^.]{5,120})")
+
+
+@dataclass(frozen=True)
+class Term:
+    term: str
+    explanation: str
+    chunk_id: str
+    doc_id: str
+    title: str
+
+
+def _initials_match(acronym: str, words: list[str]) -> bool:
+    """The acronym's letters appear in order in the long form, starting at its first word."""
+    letters = [c.lower() for c in acronym if c.isalpha()]
+    text = " ".join(words).lower()
+    if not words or not letters or words[0][:1].lower() != letters[0]:
+        return False
+    pos = 0
+    for ch in letters:
+        pos = text.find(ch, pos)
+        if pos < 0:
+            return False
+        pos += 1
+    return True
+
+
+def _long_form(acronym: str, preceding: str) -> str | None:
+    words = [w.strip(",") for w in preceding.split() if w.strip(",")]
+    # Shortest tail of the preceding words that spells the acronym.
+    for start in range(len(words) - 1, -1, -1):
+        tail = words[start:]
+        if len(tail) >= 1 and _initials_match(acronym, tail) and len(tail) >= min(len(acronym), 2) - 1:
+            if len(" ".join(tail)) > len(acronym) + 2:
+                return " ".join(tail)
+    return None
+
+
+def extract_terms(chunks: list[Chunk]) -> list[Term]:
+    found: dict[str, Term] = {}
+
+    def add(term: str, explanation: str, chunk: Chunk) -> None:
+        key = term.lower()
+        if key not in found and explanation.lower() != key:
+            found[key] = Term(term, explanation.strip(" ,"), chunk.chunk_id, chunk.doc_id,
+                              chunk.meta.title)
+
+    for chunk in sorted(chunks, key=lambda c: (c.doc_id, c.position)):
+        text = chunk.text.replace("\n", " ")
+        for m in _PAREN.finditer(text):
+            acronym = m.group(2)
+            if len(acronym.replace("/", "")) < 2 or acronym.isdigit():
+                continue
+            long_form = _long_form(acronym, m.group(1))
+            if long_form:
+                add(acronym, long_form[0].upper() + long_form[1:], chunk)
+        for m in _DASH.finditer(text):
+            add(m.group(1), m.group(2), chunk)
+        for m in _COMMA.finditer(text):
+            if _initials_match(m.group(2), m.group(1).split()[-3:]) or len(m.group(2)) <= 3:
+                long_form = _long_form(m.group(2), m.group(1)) or m.group(1)
+                add(m.group(2), long_form[0].upper() + long_form[1:], chunk)
+        for m in _MODEL.finditer(text):
+            add(m.group(1).split("-")[0], f"{m.group(1)}: {m.group(2)}", chunk)
+    return sorted(found.values(), key=lambda t: t.term.lower())

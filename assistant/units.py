@@ -1,0 +1,61 @@
+"""Answer units: the sentences, list items and whole lists of a chunk, each an exact
+substring of the chunk text, so that any quote built from them can be checked."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.clean import BULLET
+from ingest.models import Chunk
+from ingest.text import split_sentences
+
+from .analysis import terms
+
+
+@dataclass
+class Unit:
+    text: str
+    chunk: Chunk
+    kind: str  # "sentence" | "item" | "list"
+    terms: set[str] = field(default_factory=set)
+    lead: str | None = None  # the lead-in of a list or item
+
+    def __post_init__(self) -> None:
+        self.terms = set(terms(self.text + " " + (self.lead or "")))
+
+
+def chunk_units(chunk: Chunk) -> list[Unit]:
+    units: list[Unit] = []
+    for para in chunk.text.split("\n\n"):
+        lines = para.split("\n")
+        bullet_at = next((i for i, ln in enumerate(lines) if BULLET.match(ln)), None)
+        prose = "\n".join(lines if bullet_at is None else lines[:bullet_at])
+        sentences = [s for s in split_sentences(prose) if s in chunk.text]
+        units.extend(Unit(s, chunk, "sentence") for s in sentences)
+        if bullet_at is None:
+            continue
+        lead = sentences[-1] if sentences else None
+        items = [ln.strip() for ln in lines[bullet_at:] if ln.strip()]
+        block = "\n".join(lines[max(bullet_at - 1, 0) if lead else bullet_at :])
+        if block in chunk.text:
+            units.append(Unit(block, chunk, "list", lead=lead))
+        units.extend(Unit(item, chunk, "item", lead=lead) for item in items if item in chunk.text)
+    return units
+
+
+def is_question(text: str) -> bool:
+    return text.rstrip().endswith("?")
+
+
+_INJECTION = re.compile(
+    r"(ignorera|strunta i|bortse från|glöm)\s+(alla\s+)?(tidigare|föregående|ovanstående|dina)\s+"
+    r"(instruktioner|regler|anvisningar)|ignore\s+(all\s+)?(previous|prior|above)\s+instructions|"
+    r"\bsystemprompt|\bsystem prompt|du är nu\b|you are now\b|svara alltid\b|always answer\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_injection(text: str) -> bool:
+    """Text that addresses the assistant instead of the reader; never quoted or obeyed."""
+    return bool(_INJECTION.search(text))
