@@ -10,8 +10,11 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Samverkansassistenten: Swedish grounded answers over the corpus.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Samverkansassistenten: Swedish grounded answers over the corpus.",
+)
 
 
 def _settings():
@@ -27,8 +30,10 @@ def _fail(message: str) -> None:
 
 @app.callback()
 def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 @app.command()
@@ -60,8 +65,10 @@ def ingest(
     except (EmbeddingMismatchError, IngestError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        _fail("interrupted: chunks written so far are kept; run `samverkan ingest` again "
-              "to complete the index")
+        _fail(
+            "interrupted: chunks written so far are kept; run `samverkan ingest` again "
+            "to complete the index"
+        )
     finally:
         for bar in bars:
             bar.close()
@@ -104,6 +111,51 @@ def ask(
             where = f", s. {c.page}" if c.page else (f" – {c.section}" if c.section else "")
             typer.echo(f"[{c.id}] {c.title}{where} ({c.date_label or c.date or 'odaterad'})")
             typer.echo(f"    ”{c.quote[:300]}”")
+
+
+@app.command("eval")
+def eval_(
+    questions: Annotated[Path | None, typer.Option(help="Question file (JSON Lines).")] = None,
+    split: Annotated[str, typer.Option(help="test, dev or all.")] = "test",
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Write report.md/html + plots here.")] = None,
+    baseline: Annotated[bool, typer.Option(help="Also run the naive baseline.")] = True,
+) -> None:
+    """Run the eval suite and print the metrics (ours beside the naive baseline)."""
+    from tqdm import tqdm
+
+    from assistant.service import AssistantService
+    from evals.baseline import NaiveBaseline
+    from evals.dataset import DEFAULT_QUESTIONS, load_questions
+    from evals.report import kind_table, summary_table, write_report
+    from evals.runner import run_eval
+
+    path = questions or DEFAULT_QUESTIONS
+    if not path.is_file():
+        _fail(f"question file not found: {path}")
+    try:
+        items = load_questions(path, None if questions and split == "test" else split)
+    except ValueError as exc:
+        _fail(str(exc))
+    if not items:
+        _fail(f"no questions in {path} for split {split!r}")
+    settings = _settings()
+    service = AssistantService.from_settings(settings)
+    if service.stats().chunks == 0:
+        _fail("the index is empty: run `samverkan ingest` first")
+    base = NaiveBaseline(settings.corpus_dir, service.embedder) if baseline else None
+    with tqdm(total=len(items), desc="eval", unit="q", file=sys.stderr) as bar:
+        result = run_eval(service, items, base, progress=lambda: bar.update(1))
+    if base:
+        base.close()
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        typer.echo(summary_table(result))
+        typer.echo("")
+        typer.echo(kind_table(result))
+    if report:
+        typer.echo(f"report: {write_report(result, report)}", err=as_json)
 
 
 if __name__ == "__main__":

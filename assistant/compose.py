@@ -9,11 +9,25 @@ from ingest.models import Chunk
 
 from .models import Answer, Citation, Hit
 
-SV_MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
-             "september", "oktober", "november", "december"]
+SV_MONTHS = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 _TIME_WORDS = re.compile(
     r"\b(beräknas|planeras|pågår|påbörja\w*|fortgår|just nu|nyligen|kommer att|ska vara klar|"
-    r"arbetas fram|hösten|våren|vintern|sommaren)\b", re.I)
+    r"arbetas fram|hösten|våren|vintern|sommaren)\b",
+    re.I,
+)
 REFUSAL_LEAD = "Det framgår inte av källorna"
 
 
@@ -45,12 +59,20 @@ class CitationBook:
             return self._by_chunk[chunk.chunk_id]
         n = len(self.citations) + 1
         self._by_chunk[chunk.chunk_id] = n
-        self.citations.append(Citation(
-            id=n, doc_id=chunk.doc_id, title=chunk.meta.title, page=chunk.page,
-            section=chunk.section or None, date=chunk.meta.date,
-            date_label=chunk.meta.date_label or swedish_date(chunk.meta.date), quote=quote,
-            chunk_id=chunk.chunk_id, url=chunk_url(chunk),
-        ))
+        self.citations.append(
+            Citation(
+                id=n,
+                doc_id=chunk.doc_id,
+                title=chunk.meta.title,
+                page=chunk.page,
+                section=chunk.section or None,
+                date=chunk.meta.date,
+                date_label=chunk.meta.date_label or swedish_date(chunk.meta.date),
+                quote=quote,
+                chunk_id=chunk.chunk_id,
+                url=chunk_url(chunk),
+            )
+        )
         return n
 
     def extend_quote(self, n: int, quote: str) -> None:
@@ -76,8 +98,10 @@ def currency_notes(citations: list[Citation], chunks: dict[str, Chunk], today: d
             seen.add(meta.doc_id)
         elif meta.date and _TIME_WORDS.search(c.quote) and _older_than_a_year(meta.date, today):
             when = meta.date_label or f"daterad {swedish_date(meta.date)}"
-            notes.append(f"Observera: uppgiften gäller enligt sidan ”{meta.title}”, {when} "
-                         f"[{c.id}]; den kan ha ändrats sedan dess.")
+            notes.append(
+                f"Observera: uppgiften gäller enligt sidan ”{meta.title}”, {when} "
+                f"[{c.id}]; den kan ha ändrats sedan dess."
+            )
             seen.add(meta.doc_id)
     return notes
 
@@ -89,15 +113,35 @@ def _older_than_a_year(iso: str, today: date) -> bool:
         return False
 
 
-def refusal(question: str, hits: list[Hit], reason: str, mode: str = "extractive") -> Answer:
-    lines = [f"{REFUSAL_LEAD} – jag hittar inget i dokumenten som besvarar frågan, så jag "
-             f"gissar inte."]
+def refusal(
+    question: str,
+    hits: list[Hit],
+    reason: str,
+    mode: str = "extractive",
+    instructions: bool = False,
+) -> Answer:
+    if instructions:
+        lines = [
+            "Jag svarar bara på frågor utifrån källorna och följer inte instruktioner i "
+            "frågan. Ställ gärna en fråga om samverkan i Örebro län."
+        ]
+    else:
+        lines = [
+            f"{REFUSAL_LEAD} – jag hittar inget i dokumenten som besvarar frågan, så jag "
+            f"gissar inte."
+        ]
     closest = _distinct_sources(hits, 3)
     if closest:
         lines.append("Närmast i källorna finns:")
         lines.extend(f"• {_source_label(h.chunk)}" for h in closest)
-    return Answer(question=question, answer="\n".join(lines), refused=True, mode=mode,
-                  sources=hits, notes=[reason])
+    return Answer(
+        question=question,
+        answer="\n".join(lines),
+        refused=True,
+        mode=mode,
+        sources=hits,
+        notes=[reason],
+    )
 
 
 def _distinct_sources(hits: list[Hit], n: int) -> list[Hit]:

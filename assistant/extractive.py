@@ -12,20 +12,25 @@ import numpy as np
 from ingest.embeddings import Embedder
 from ingest.models import Chunk
 
-from .analysis import terms
+from .analysis import contains_term, terms
 from .compose import CitationBook, currency_notes, refusal
+from .crosslingual import swedish_part
 from .models import Answer, Hit
-from .questions import DATE_LIKE, ROLE_WORDS, has_person, is_english, question_kind
+from .questions import DATE_LIKE, NUMBER, ROLE_WORDS, has_person, is_english, question_kind
 from .retrieval import BM25Index
 from .units import Unit, chunk_units, is_question, looks_like_injection
+
+# Question words that shape the answer rather than name its topic.
+NOT_REQUIRED = {"en", "ett", "två", "tre", "fyr", "fem", "sex", "sju", "åtta", "nio", "tio", "tolv"}
+WHO_VERBS = {"led", "ansvar", "ansvarig", "ansvarar"}
 
 
 @dataclass
 class ExtractiveConfig:
     top_chunks: int = 4
-    min_coverage: float = 0.34  # below this (and weak dense evidence) the sources are silent
-    min_dense: float = 0.84  # e5 cosine of the best unit when lexical evidence is weak
-    unknown_share: float = 0.4  # share of the question's weight the corpus has never seen
+    min_coverage: float = 0.5  # share of the question's weight the answer must contain ...
+    min_dense: float = 0.86  # ... unless the answer is this close in meaning (e5 cosine)
+    missing_share: float = 0.3  # one missing term this heavy means another topic
     dense_floor: float = 0.78
     dense_span: float = 0.10
 
@@ -39,41 +44,108 @@ class Scored:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, bm25: BM25Index, embedder: Embedder,
-                 neighbours: Callable[[Chunk], list[Chunk]],
-                 config: ExtractiveConfig | None = None) -> None:
+    def __init__(
+        self,
+        bm25: BM25Index,
+        embedder: Embedder,
+        neighbours: Callable[[Chunk], list[Chunk]],
+        config: ExtractiveConfig | None = None,
+    ) -> None:
         self.bm25 = bm25
         self.embedder = embedder
         self.neighbours = neighbours
         self.config = config or ExtractiveConfig()
         self._unit_vectors: dict[str, np.ndarray] = {}
 
-    def answer(self, question: str, query: str, hits: list[Hit],
-               query_vector: list[float] | None, today: date | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        query: str,
+        hits: list[Hit],
+        query_vector: list[float] | None,
+        today: date | None = None,
+    ) -> Answer:
         """`question` is what the user asked; `query` is it resolved and expanded."""
-        cfg = self.config
-        q_terms = list(dict.fromkeys(terms(query)))
-        weights = {t: self.bm25.idf(t) if t in self.bm25.doc_freq else self._max_idf() for t in q_terms}
+        kind = question_kind(question)
+        english = is_english(question)
+        q_terms = self._question_terms(query, english, kind)
+        weights = {t: self._weight(t) for t in q_terms}
         total = sum(weights.values()) or 1.0
-        unknown = sum(w for t, w in weights.items() if t not in self.bm25.doc_freq) / total
-        scored = self._score_units(q_terms, weights, total, hits, question_kind(question))
+        scored = self._score_units(q_terms, weights, total, hits, kind)
         if not scored:
             return refusal(question, hits, "no passages retrieved")
         best_lexical = max(s.lexical for s in scored)
-        if best_lexical < 0.5 and query_vector is not None:
+        if (best_lexical < 0.5 or english) and query_vector is not None:
             self._add_dense(scored, query_vector)
         for s in scored:
             s.score += s.dense
         scored.sort(key=lambda s: -s.score)
-        best_dense = max((s.dense for s in scored), default=0.0)
-        dense_ok = best_dense >= self._norm(cfg.min_dense)
-        english = is_english(question)
-        if not english and unknown >= cfg.unknown_share and best_lexical < 0.75 and not dense_ok:
-            return refusal(question, hits, f"question terms unknown to the corpus ({unknown:.2f})")
-        if best_lexical < cfg.min_coverage and not dense_ok:
-            return refusal(question, hits, f"weak evidence (coverage {best_lexical:.2f})")
-        chosen = self._select(question_kind(question), scored)
-        return self._compose(question, chosen, hits, today or date.today())
+        chosen = self._select(kind, scored)
+        diag = self._diagnostics(question, q_terms, weights, total, chosen, query_vector)
+        diag.update(kind=kind, english=english, best_lexical=round(best_lexical, 3))
+        reason = self._judge(question, kind, english, diag)
+        if reason:
+            answer = refusal(question, hits, reason)
+        else:
+            answer = self._compose(question, chosen, hits, today or date.today())
+        answer.diagnostics = diag
+        return answer
+
+    def _question_terms(self, query: str, english: bool, kind: str) -> list[str]:
+        if english:  # English words never match the Swedish text: use the Swedish additions
+            query = swedish_part(query)
+        found = [t for t in dict.fromkeys(terms(query)) if t not in NOT_REQUIRED]
+        if kind == "who":  # "Vem leder X?" is answered by "X – Ansvarig: N"
+            found = [t for t in found if t not in WHO_VERBS]
+        return found
+
+    def _weight(self, term: str) -> float:
+        return self.bm25.idf(term) if term in self.bm25.doc_freq else self._max_idf()
+
+    def _diagnostics(self, question, q_terms, weights, total, chosen, query_vector) -> dict:
+        answer_terms: set[str] = set()
+        for u in chosen:
+            answer_terms |= u.terms | set(terms(" ".join(u.chunk.heading_path[1:])))
+        missing = [t for t in q_terms if not contains_term(t, answer_terms)]
+        text = " ".join(u.text for u in chosen)
+        dense = self._dense_similarity(chosen[0].text, query_vector) if query_vector else None
+        return {
+            "answer_coverage": round(
+                sum(weights[t] for t in q_terms if t not in missing) / total, 3
+            ),
+            "missing": missing,
+            "missing_max_share": round(max((weights[t] for t in missing), default=0) / total, 3),
+            "unknown_share": round(
+                sum(w for t, w in weights.items() if t not in self.bm25.doc_freq) / total, 3
+            ),
+            "dense": None if dense is None else round(dense, 4),
+            # a date the question itself names does not answer "when"
+            "has_date": any(
+                m.group(0).lower() not in question.lower() for m in DATE_LIKE.finditer(text)
+            ),
+            "has_number": bool(NUMBER.search(text)),
+            "has_person": has_person(text),
+        }
+
+    def _judge(self, question: str, kind: str, english: bool, d: dict) -> str | None:
+        """Why the sources do not answer the question, or None when they do."""
+        cfg = self.config
+        dense_ok = d["dense"] is not None and d["dense"] >= cfg.min_dense
+        if kind == "when" and not d["has_date"]:
+            return "no date in the best passage"
+        if kind == "count" and not d["has_number"]:
+            return "no number in the best passage"
+        if (
+            kind == "who"
+            and question.lower().lstrip().startswith(("vem", "och vem", "who"))
+            and not d["has_person"]
+        ):
+            return "no person in the best passage"
+        if d["missing_max_share"] >= cfg.missing_share and not (dense_ok and english):
+            return f"the passage does not mention {d['missing']}"
+        if d["answer_coverage"] < cfg.min_coverage and not dense_ok:
+            return f"weak evidence (coverage {d['answer_coverage']:.2f})"
+        return None
 
     # --- scoring -------------------------------------------------------------
 
@@ -96,8 +168,13 @@ class ExtractiveAnswerer:
             for unit in chunk_units(chunk):
                 if looks_like_injection(unit.text):
                     continue
-                own = sum(weights[t] for t in q_terms if t in unit.terms)
-                ctx = sum(weights[t] for t in q_terms if t not in unit.terms and t in heading_terms)
+                inside = [t for t in q_terms if contains_term(t, unit.terms)]
+                own = sum(weights[t] for t in inside)
+                ctx = sum(
+                    weights[t]
+                    for t in q_terms
+                    if t not in inside and contains_term(t, heading_terms)
+                )
                 lexical = (own + 0.5 * ctx) / total
                 score = lexical + 0.15 / rank + self._shape_bonus(unit, kind)
                 if is_question(unit.text):
@@ -111,17 +188,35 @@ class ExtractiveAnswerer:
     def _shape_bonus(unit: Unit, kind: str) -> float:
         text = unit.text
         if kind == "who":
-            return 0.3 if has_person(text) and ROLE_WORDS.search(text + " " + (unit.lead or "")) else (
-                0.1 if has_person(text) else 0.0)
+            return (
+                0.3
+                if has_person(text) and ROLE_WORDS.search(text + " " + (unit.lead or ""))
+                else (0.1 if has_person(text) else 0.0)
+            )
         if kind == "when":
             return 0.3 if DATE_LIKE.search(text) else 0.0
-        if kind in ("list", "count"):
-            return 0.25 if unit.kind == "list" else (0.1 if text.count(",") >= 2 else 0.0)
+        if kind == "count":
+            return 0.3 if NUMBER.search(text) and unit.kind != "list" else 0.0
+        if kind == "list":
+            return (
+                0.25
+                if unit.kind == "list" or text.count(",") >= 4
+                else (0.1 if text.count(",") >= 2 else 0.0)
+            )
         return 0.0
 
     def _norm(self, sim: float) -> float:
         cfg = self.config
         return float(np.clip((sim - cfg.dense_floor) / cfg.dense_span, 0.0, 1.0))
+
+    def _unit_vector(self, text: str) -> np.ndarray:
+        if text not in self._unit_vectors:
+            vec = self.embedder.embed_documents([text])[0]
+            self._unit_vectors[text] = np.asarray(vec, dtype=np.float32)
+        return self._unit_vectors[text]
+
+    def _dense_similarity(self, text: str, query_vector: list[float]) -> float:
+        return float(self._unit_vector(text) @ np.asarray(query_vector, dtype=np.float32))
 
     def _add_dense(self, scored: list[Scored], query_vector: list[float]) -> None:
         """Weak lexical evidence (paraphrase, English question): compare meaning instead.
@@ -140,8 +235,16 @@ class ExtractiveAnswerer:
     def _select(self, kind: str, scored: list[Scored]) -> list[Unit]:
         best = scored[0]
         if kind in ("list", "count") and best.unit.kind == "item":
-            parent = next((s.unit for s in scored if s.unit.kind == "list"
-                           and s.unit.chunk is best.unit.chunk and best.unit.text in s.unit.text), None)
+            parent = next(
+                (
+                    s.unit
+                    for s in scored
+                    if s.unit.kind == "list"
+                    and s.unit.chunk is best.unit.chunk
+                    and best.unit.text in s.unit.text
+                ),
+                None,
+            )
             if parent is not None and kind == "list":
                 return [parent]
         if kind == "list" or (best.unit.kind == "list" and kind == "what"):
@@ -150,11 +253,16 @@ class ExtractiveAnswerer:
             scored = [s for s in scored if s.unit.kind != "list"]
             best = scored[0]
         chosen = [best.unit]
+        if kind in ("who", "when"):
+            return chosen
         for s in scored[1:4]:
             if len(chosen) == 2:
                 break
-            if s.score >= 0.85 * best.score and s.unit.kind != "list" \
-                    and not any(s.unit.text in c.text or c.text in s.unit.text for c in chosen):
+            if (
+                s.score >= 0.85 * best.score
+                and s.unit.kind != "list"
+                and not any(s.unit.text in c.text or c.text in s.unit.text for c in chosen)
+            ):
                 chosen.append(s.unit)
         return chosen
 
@@ -167,7 +275,16 @@ class ExtractiveAnswerer:
             parts.append(f"{unit.text} [{n}]")
         chunks = {u.chunk.chunk_id: u.chunk for u in units}
         notes = currency_notes(book.citations, chunks, today)
-        body = "\n\n".join(parts) if any(u.kind == "list" for u in units) else " ".join(parts)
+        if any(u.kind == "list" for u in units):
+            body = "\n\n".join(parts)
+        else:
+            body = "\n".join(parts) if any(u.kind == "item" for u in units) else " ".join(parts)
         text = "\n\n".join([body, *notes])
-        return Answer(question=question, answer=text.strip(), refused=False, mode="extractive",
-                      citations=book.citations, sources=hits)
+        return Answer(
+            question=question,
+            answer=text.strip(),
+            refused=False,
+            mode="extractive",
+            citations=book.citations,
+            sources=hits,
+        )

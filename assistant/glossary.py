@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from ingest.models import Chunk
 
 _PAREN = re.compile(r"((?:[\w\-]+[ ,]+){1,7}?)\(([A-ZÅÄÖ][A-ZÅÄÖa-z/\-]{1,9})\)")
-_DASH = re.compile(r"\b([A-ZÅÄÖ]{2,}(?:/[A-ZÅÄÖ]{2,})?)\s+[-–]\s+([A-ZÅÄÖa-zåäö][^.\n•]{5,140}?)(?=\s+[-–]\s|\s*$|\.)")
+_DASH = re.compile(
+    r"\b([A-ZÅÄÖ]{2,}(?:/[A-ZÅÄÖ]{2,})?)\s+[-–]\s+([A-ZÅÄÖa-zåäö][^.\n•]{5,140}?)(?=\s+[-–]\s|\s*$|\.)"
+)
 _COMMA = re.compile(r"\b((?:[a-zåäö\-]+ ){1,5}[a-zåäö\-]+), ([A-ZÅÄÖ]{2,6}),")
 _MODEL = re.compile(r"\b([A-ZÅÄÖ][A-Za-zåäö]+-modellen), (en [^.]{5,120})")
 
@@ -43,7 +45,11 @@ def _long_form(acronym: str, preceding: str) -> str | None:
     # Shortest tail of the preceding words that spells the acronym.
     for start in range(len(words) - 1, -1, -1):
         tail = words[start:]
-        if len(tail) >= 1 and _initials_match(acronym, tail) and len(tail) >= min(len(acronym), 2) - 1:
+        if (
+            len(tail) >= 1
+            and _initials_match(acronym, tail)
+            and len(tail) >= min(len(acronym), 2) - 1
+        ):
             if len(" ".join(tail)) > len(acronym) + 2:
                 return " ".join(tail)
     return None
@@ -55,8 +61,9 @@ def extract_terms(chunks: list[Chunk]) -> list[Term]:
     def add(term: str, explanation: str, chunk: Chunk) -> None:
         key = term.lower()
         if key not in found and explanation.lower() != key:
-            found[key] = Term(term, explanation.strip(" ,"), chunk.chunk_id, chunk.doc_id,
-                              chunk.meta.title)
+            found[key] = Term(
+                term, explanation.strip(" ,"), chunk.chunk_id, chunk.doc_id, chunk.meta.title
+            )
 
     for chunk in sorted(chunks, key=lambda c: (c.doc_id, c.position)):
         text = chunk.text.replace("\n", " ")

@@ -42,9 +42,12 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
             # Servers like llama.cpp ignore max_completion_tokens, which langchain-openai sends;
             # max_tokens in the body is understood by all OpenAI-compatible servers.
             return ChatOpenAI(
-                base_url=settings.llm_base_url, api_key=settings.llm_api_key,
-                model=settings.llm_model, temperature=settings.llm_temperature,
-                timeout=settings.llm_timeout, max_retries=0,
+                base_url=settings.llm_base_url,
+                api_key=settings.llm_api_key,
+                model=settings.llm_model,
+                temperature=settings.llm_temperature,
+                timeout=settings.llm_timeout,
+                max_retries=0,
                 extra_body={"max_tokens": settings.llm_max_tokens},
             )
         case other:
@@ -54,10 +57,19 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
 def format_sources(chunks: list[Chunk]) -> str:
     blocks = []
     for n, chunk in enumerate(chunks, start=1):
-        where = ", ".join(x for x in [chunk.section, f"s. {chunk.page}" if chunk.page else "",
-                                      swedish_date(chunk.meta.date) or ""] if x)
-        text = " ".join(s if not looks_like_injection(s) else "[borttagen instruktion]"
-                        for s in split_sentences(chunk.text))
+        where = ", ".join(
+            x
+            for x in [
+                chunk.section,
+                f"s. {chunk.page}" if chunk.page else "",
+                swedish_date(chunk.meta.date) or "",
+            ]
+            if x
+        )
+        text = " ".join(
+            s if not looks_like_injection(s) else "[borttagen instruktion]"
+            for s in split_sentences(chunk.text)
+        )
         blocks.append(f"[{n}] {chunk.meta.title}" + (f" ({where})" if where else "") + f"\n{text}")
     return "\n\n".join(blocks)
 
@@ -68,8 +80,9 @@ def build_messages(question: str, chunks: list[Chunk]) -> list:
 
 
 class LLMAnswerer:
-    def __init__(self, chat: BaseChatModel, support_threshold: float = 0.5,
-                 passages: int = 4) -> None:
+    def __init__(
+        self, chat: BaseChatModel, support_threshold: float = 0.5, passages: int = 4
+    ) -> None:
         self.chat = chat
         self.threshold = support_threshold
         self.passages = passages
@@ -78,8 +91,9 @@ class LLMAnswerer:
         """A standalone version of a follow-up; None when the model's output is unusable."""
         convo = "\n".join(f"{t['role']}: {t['content']}" for t in history[-6:])
         try:
-            out = self.chat.invoke([SystemMessage(REWRITE_PROMPT),
-                                    HumanMessage(f"{convo}\nuser: {question}")])
+            out = self.chat.invoke(
+                [SystemMessage(REWRITE_PROMPT), HumanMessage(f"{convo}\nuser: {question}")]
+            )
         except Exception as exc:  # a broken LLM must not break the conversation
             log.warning("follow-up rewrite failed: %s", exc)
             return None
@@ -94,7 +108,9 @@ class LLMAnswerer:
             if piece.content:
                 yield str(piece.content)
 
-    def verified(self, question: str, hits: list[Hit], text: str) -> tuple[Answer | None, list[str]]:
+    def verified(
+        self, question: str, hits: list[Hit], text: str
+    ) -> tuple[Answer | None, list[str]]:
         """The generated text reduced to its supported sentences, with checked citations.
         None when nothing (or too little) is supported: the caller falls back."""
         chunks = {n: h.chunk for n, h in enumerate(hits[: self.passages], start=1)}
@@ -108,8 +124,13 @@ class LLMAnswerer:
         return self._answer(question, kept, chunks, hits, notes), notes
 
     @staticmethod
-    def _answer(question: str, kept: list[CheckedSentence], chunks: dict[int, Chunk],
-                hits: list[Hit], notes: list[str]) -> Answer:
+    def _answer(
+        question: str,
+        kept: list[CheckedSentence],
+        chunks: dict[int, Chunk],
+        hits: list[Hit],
+        notes: list[str],
+    ) -> Answer:
         book = CitationBook()
         sentences = []
         for c in kept:
@@ -120,5 +141,12 @@ class LLMAnswerer:
                 book.extend_quote(m, quote)
                 numbers.append(m)
             sentences.append(c.text.rstrip() + "".join(f" [{m}]" for m in dict.fromkeys(numbers)))
-        return Answer(question=question, answer=" ".join(sentences), refused=False, mode="llm",
-                      citations=book.citations, sources=hits, notes=notes)
+        return Answer(
+            question=question,
+            answer=" ".join(sentences),
+            refused=False,
+            mode="llm",
+            citations=book.citations,
+            sources=hits,
+            notes=notes,
+        )

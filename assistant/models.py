@@ -40,6 +40,7 @@ class Answer:
     sources: list[Hit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # why a fallback or refusal happened
     resolved_question: str | None = None
+    diagnostics: dict = field(default_factory=dict)  # scores behind the decision (not shown)
 
     def to_dict(self) -> dict:
         return {
@@ -51,6 +52,7 @@ class Answer:
             "sources": [source_dict(h) for h in self.sources],
             "notes": self.notes,
             "resolved_question": self.resolved_question,
+            "diagnostics": self.diagnostics,
         }
 
 

@@ -8,7 +8,9 @@ import unicodedata
 
 from ingest.text import fold, tokens
 
+from .crosslingual import add_swedish
 from .glossary import Term
+from .questions import is_english
 
 
 def normalise(query: str) -> str:
@@ -27,6 +29,8 @@ class QueryExpander:
         """The query plus what it implies: an acronym's long form or the reverse, and the
         corpus spelling of a word it does not know ("Ljusnarsberg" -> "Ljusnaberg")."""
         query = normalise(query)
+        if is_english(query):
+            query = add_swedish(query)
         extra: list[str] = []
         folded = fold(query)
         words = set(tokens(query))

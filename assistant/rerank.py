@@ -21,7 +21,9 @@ class CrossEncoderReranker:
 
     def __init__(self, model_path: str) -> None:
         if not model_path:
-            raise ValueError("reranker 'cross-encoder' needs SAMVERKAN_RERANKER_MODEL (a local folder)")
+            raise ValueError(
+                "reranker 'cross-encoder' needs SAMVERKAN_RERANKER_MODEL (a local folder)"
+            )
         from sentence_transformers import CrossEncoder
 
         self._model = CrossEncoder(model_path, device="cpu")

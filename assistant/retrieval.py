@@ -47,9 +47,16 @@ class BM25Index:
 class HybridRetriever:
     """Both rankers over the same chunks; reciprocal rank fusion with configurable weights."""
 
-    def __init__(self, store: ChunkStore, embedder: Embedder, chunks: list[Chunk] | None = None,
-                 bm25_weight: float = 1.0, dense_weight: float = 1.0, rrf_k: int = 60,
-                 candidates: int = 30) -> None:
+    def __init__(
+        self,
+        store: ChunkStore,
+        embedder: Embedder,
+        chunks: list[Chunk] | None = None,
+        bm25_weight: float = 1.0,
+        dense_weight: float = 1.0,
+        rrf_k: int = 60,
+        candidates: int = 30,
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.bm25_weight, self.dense_weight, self.rrf_k = bm25_weight, dense_weight, rrf_k
@@ -81,11 +88,15 @@ class HybridRetriever:
     def bm25_ranking(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         return [(self.chunks[i], s) for i, s in self.bm25.search(terms(query), k)]
 
-    def dense_ranking(self, query: str, k: int, vector: list[float] | None = None
-                      ) -> list[tuple[Chunk, float]]:
+    def dense_ranking(
+        self, query: str, k: int, vector: list[float] | None = None
+    ) -> list[tuple[Chunk, float]]:
         vector = self.embedder.embed_query(query) if vector is None else vector
-        return [(self.by_id[m.chunk_id], m.similarity) for m in self.store.query(vector, k)
-                if m.chunk_id in self.by_id]
+        return [
+            (self.by_id[m.chunk_id], m.similarity)
+            for m in self.store.query(vector, k)
+            if m.chunk_id in self.by_id
+        ]
 
     def search(self, query: str, k: int = 10, vector: list[float] | None = None) -> list[Hit]:
         depth = max(k, self.candidates)

@@ -21,6 +21,7 @@ from .models import Answer, Hit
 from .query import QueryExpander, normalise
 from .rerank import Reranker, build_reranker
 from .retrieval import HybridRetriever
+from .units import strip_instructions
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +38,15 @@ class IndexStats:
 
 
 class AssistantService:
-    def __init__(self, settings: Settings, embedder: Embedder, store: ChunkStore,
-                 reranker: Reranker, llm: LLMAnswerer | None = None,
-                 today: date | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder,
+        store: ChunkStore,
+        reranker: Reranker,
+        llm: LLMAnswerer | None = None,
+        today: date | None = None,
+    ) -> None:
         self.settings = settings
         self.embedder = embedder
         self.store = store
@@ -47,13 +54,19 @@ class AssistantService:
         self.llm = llm
         self._today = today
         self.retriever = HybridRetriever(
-            store, embedder, bm25_weight=settings.bm25_weight, dense_weight=settings.dense_weight,
-            rrf_k=settings.rrf_k, candidates=settings.candidates,
+            store,
+            embedder,
+            bm25_weight=settings.bm25_weight,
+            dense_weight=settings.dense_weight,
+            rrf_k=settings.rrf_k,
+            candidates=settings.candidates,
         )
         self._rebuild_derived()
 
     @classmethod
-    def from_settings(cls, settings: Settings, embedder: Embedder | None = None) -> AssistantService:
+    def from_settings(
+        cls, settings: Settings, embedder: Embedder | None = None
+    ) -> AssistantService:
         embedder = embedder or build_embedder(settings)
         store = ChunkStore.open(settings, embedder.model_id, embedder.dim)
         reranker = build_reranker(settings.reranker, settings.reranker_model)
@@ -66,8 +79,9 @@ class AssistantService:
         chunks = self.retriever.chunks
         self.glossary: list[Term] = extract_terms(chunks)
         self.expander = QueryExpander(self.glossary, self.retriever.bm25.vocabulary)
-        self.extractive = ExtractiveAnswerer(self.retriever.bm25, self.embedder,
-                                             self.retriever.neighbours)
+        self.extractive = ExtractiveAnswerer(
+            self.retriever.bm25, self.embedder, self.retriever.neighbours
+        )
 
     def reload(self) -> None:
         """Re-read the index after ingestion."""
@@ -98,7 +112,9 @@ class AssistantService:
         if not text:
             raise QuestionError("empty question")
         if len(text) > self.settings.max_question_chars:
-            raise QuestionError(f"question longer than {self.settings.max_question_chars} characters")
+            raise QuestionError(
+                f"question longer than {self.settings.max_question_chars} characters"
+            )
         return text
 
     # --- answers -----------------------------------------------------------------
@@ -125,19 +141,32 @@ class AssistantService:
         "text"} when the shown text must be replaced (fallback), and finally
         {"type": "answer", "answer": Answer}."""
         started = time.perf_counter()
-        question = self._check(question)
+        asked = self._check(question)
+        question, instructed = strip_instructions(asked)
+        if not question:
+            answer = refusal(asked, [], "only instructions, no question", instructions=True)
+            yield {"type": "delta", "text": answer.answer}
+            yield {"type": "answer", "answer": answer}
+            return
         resolved = self.resolve(question, history)
         query = self.expander.expand(resolved)
         hits, vector = self._retrieve(query, 8)
         extractive = self.extractive.answer(question, query, hits, vector, self.today)
+        if instructed:
+            extractive.notes.append("instructions in the question were ignored")
         if self.llm is None or not hits:
             answer = extractive
             yield {"type": "delta", "text": answer.answer}
         else:
             answer = yield from self._stream_llm(question, resolved, hits, extractive)
-        answer.resolved_question = resolved if resolved != question else None
-        log.info("answered in %.0f ms (mode=%s refused=%s)",
-                 (time.perf_counter() - started) * 1000, answer.mode, answer.refused)
+        answer.question = asked
+        answer.resolved_question = resolved if resolved != asked else None
+        log.info(
+            "answered in %.0f ms (mode=%s refused=%s)",
+            (time.perf_counter() - started) * 1000,
+            answer.mode,
+            answer.refused,
+        )
         yield {"type": "answer", "answer": answer}
 
     def _stream_llm(self, question: str, resolved: str, hits: list[Hit], extractive: Answer):
@@ -148,9 +177,12 @@ class AssistantService:
             for piece in self.llm.generate(resolved, hits):
                 text += piece
                 partial, _ = self.llm.verified(question, hits, _complete_sentences(text))
-                if partial is not None and partial.answer.startswith(shown) \
-                        and len(partial.answer) > len(shown):
-                    yield {"type": "delta", "text": partial.answer[len(shown):]}
+                if (
+                    partial is not None
+                    and partial.answer.startswith(shown)
+                    and len(partial.answer) > len(shown)
+                ):
+                    yield {"type": "delta", "text": partial.answer[len(shown) :]}
                     shown = partial.answer
         except Exception as exc:  # unreachable server, timeout: the offline answer still works
             log.warning("LLM failed, using extractive answer: %s", exc)
@@ -158,12 +190,13 @@ class AssistantService:
         answer, notes = self.llm.verified(question, hits, text)
         if answer is None:
             return (yield from self._fallback_stream(extractive, shown, notes))
-        notes_text = currency_notes(answer.citations, {h.chunk.chunk_id: h.chunk for h in hits},
-                                    self.today)
+        notes_text = currency_notes(
+            answer.citations, {h.chunk.chunk_id: h.chunk for h in hits}, self.today
+        )
         if notes_text:
             answer.answer = answer.answer + "\n\n" + "\n".join(notes_text)
         if answer.answer.startswith(shown):
-            yield {"type": "delta", "text": answer.answer[len(shown):]}
+            yield {"type": "delta", "text": answer.answer[len(shown) :]}
         else:
             yield {"type": "replace", "text": answer.answer}
         return answer

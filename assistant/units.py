@@ -51,7 +51,10 @@ def is_question(text: str) -> bool:
 _INJECTION = re.compile(
     r"(ignorera|strunta i|bortse från|glöm)\s+(alla\s+)?(tidigare|föregående|ovanstående|dina)\s+"
     r"(instruktioner|regler|anvisningar)|ignore\s+(all\s+)?(previous|prior|above)\s+instructions|"
-    r"\bsystemprompt|\bsystem prompt|du är nu\b|you are now\b|svara alltid\b|always answer\b",
+    r"\bsystemprompt|\bsystem prompt|du är nu\b|you are now\b|svara alltid\b|always answer\b|"
+    r"glöm allt|från och med nu ska du|forget everything|from now on you|"
+    r"(ignorera|strunta i|bortse från) (alla |dina )?(källor|källorna|regler|reglerna)|"
+    r"(skriv|svara|påstå)\w* (bara |endast )?att\b",
     re.IGNORECASE,
 )
 
@@ -59,3 +62,12 @@ _INJECTION = re.compile(
 def looks_like_injection(text: str) -> bool:
     """Text that addresses the assistant instead of the reader; never quoted or obeyed."""
     return bool(_INJECTION.search(text))
+
+
+def strip_instructions(question: str) -> tuple[str, bool]:
+    """The question without sentences that try to instruct the assistant."""
+    from ingest.text import split_sentences
+
+    kept = [s for s in split_sentences(question) if not looks_like_injection(s)]
+    cleaned = " ".join(kept).strip()
+    return cleaned, cleaned != question.strip()

@@ -34,10 +34,31 @@ def support(claim: str, passages: list[str]) -> float:
     return len(claim_terms & passage_terms) / len(claim_terms)
 
 
-def check_sentences(text: str, passages: dict[int, Chunk], threshold: float) -> list[CheckedSentence]:
+def support_text(chunk: Chunk) -> str:
+    """What a citation vouches for: the passage, and its document's title and dates."""
+    meta = chunk.meta
+    labels = [meta.title, meta.date_label or "", meta.validity_label or "", meta.date or ""]
+    return chunk.text + "\n" + " ".join(labels)
+
+
+def claims(text: str) -> list[tuple[str, list[int]]]:
+    """Sentences and list lines with their markers. Lines of a list carry the markers of
+    their block (a quoted list is cited once, at its end)."""
+    out: list[tuple[str, list[int]]] = []
+    for block in re.split(r"\n\s*\n", text):
+        block_markers = [int(n) for n in MARKER.findall(block)]
+        is_list = any(ln.lstrip().startswith("•") for ln in block.split("\n"))
+        for sentence in split_sentences(block):
+            own = [int(n) for n in MARKER.findall(sentence)]
+            out.append((sentence, own or (block_markers if is_list else [])))
+    return out
+
+
+def check_sentences(
+    text: str, passages: dict[int, Chunk], threshold: float
+) -> list[CheckedSentence]:
     out: list[CheckedSentence] = []
-    for sentence in split_sentences(text):
-        cited = [int(n) for n in MARKER.findall(sentence)]
+    for sentence, cited in claims(text):
         plain = MARKER.sub("", sentence).strip()
         if not plain or not terms(plain):
             continue
@@ -48,7 +69,7 @@ def check_sentences(text: str, passages: dict[int, Chunk], threshold: float) -> 
         if missing:
             out.append(CheckedSentence(plain, cited, 0.0, False, f"cites unknown source {missing}"))
             continue
-        score = support(plain, [passages[n].text for n in cited])
+        score = support(plain, [support_text(passages[n]) for n in cited])
         ok = score >= threshold
         out.append(CheckedSentence(plain, cited, score, ok, "" if ok else f"support {score:.2f}"))
     return out

@@ -78,7 +78,7 @@ def _looks_like_heading(para: str) -> bool:
         len(words) <= 12
         and para[:1].isupper()
         and not para.rstrip().endswith(TERMINAL)
-        and not re.search(r"\d{3,}|@", para)
+        and not re.search(r"\d{3,}|@|\bkontakta\s*$", para, re.IGNORECASE)
     )
 
 

@@ -1,0 +1,1 @@
+"""The eval suite: question set, metrics, baseline and report."""
