@@ -113,6 +113,46 @@ def ask(
             typer.echo(f"    ”{c.quote[:300]}”")
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Serve the HTTP API and the web chat."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings()
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"Samverkansassistenten: http://{host}:{port}/")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def up(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Ingest the corpus (incrementally), then serve the chat: the one command to run it all."""
+    ingest(rebuild=False, corpus=None)
+    serve(host=host, port=port)
+
+
+@app.command("feedback-export")
+def feedback_export(
+    out: Annotated[Path, typer.Option(help="Where to write the candidates (JSON Lines).")],
+) -> None:
+    """Turn negative feedback into eval-question candidates."""
+    from assistant.feedback import FeedbackStore
+
+    rows = FeedbackStore(_settings().feedback_db).eval_candidates()
+    out.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    typer.echo(f"{len(rows)} candidate questions written to {out}")
+
+
 @app.command("eval")
 def eval_(
     questions: Annotated[Path | None, typer.Option(help="Question file (JSON Lines).")] = None,

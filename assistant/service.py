@@ -78,6 +78,7 @@ class AssistantService:
     def _rebuild_derived(self) -> None:
         chunks = self.retriever.chunks
         self.glossary: list[Term] = extract_terms(chunks)
+        self._starters: list[str] | None = None
         self.expander = QueryExpander(self.glossary, self.retriever.bm25.vocabulary)
         self.extractive = ExtractiveAnswerer(
             self.retriever.bm25, self.embedder, self.retriever.neighbours
@@ -91,6 +92,24 @@ class AssistantService:
     @property
     def today(self) -> date:
         return self._today or date.today()
+
+    STARTER_CANDIDATES = (
+        "Vilka är med i omställningen till nära vård?",
+        "Vilka fem delmål har handlingsplanen för sammanhållen vård och omsorg?",
+        "Vem leder nätverket för socialchefer?",
+        "Vad är syftet med överenskommelserna om god, jämlik och jämställd hälsa?",
+        "När antogs målbilden för nära vård?",
+        "Vad handlade projektet Cross om?",
+    )
+
+    def starter_questions(self, limit: int = 5) -> list[str]:
+        """Starter questions for newcomers: candidates the corpus really answers, plus one
+        per defined term; checked once against the index and cached."""
+        if self._starters is None:
+            candidates = list(self.STARTER_CANDIDATES)
+            candidates += [f"Vad betyder {t.term}?" for t in self.glossary[:3]]
+            self._starters = [q for q in candidates if not self.ask(q).refused][:limit]
+        return self._starters
 
     def stats(self) -> IndexStats:
         chunks = self.retriever.chunks
@@ -156,7 +175,8 @@ class AssistantService:
             extractive.notes.append("instructions in the question were ignored")
         if self.llm is None or not hits:
             answer = extractive
-            yield {"type": "delta", "text": answer.answer}
+            for piece in _pieces(answer.answer):
+                yield {"type": "delta", "text": piece}
         else:
             answer = yield from self._stream_llm(question, resolved, hits, extractive)
         answer.question = asked
@@ -218,3 +238,8 @@ def _complete_sentences(text: str) -> str:
     """The text up to its last sentence end (the rest may still change)."""
     cut = max(text.rfind(". "), text.rfind("! "), text.rfind("? "), text.rfind("\n"))
     return text[: cut + 1] if cut >= 0 else ""
+
+
+def _pieces(text: str) -> list[str]:
+    """Line by line, so a client shows the answer as it arrives; joined they are the text."""
+    return [line for line in text.splitlines(keepends=True)] or [text]

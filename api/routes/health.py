@@ -1,0 +1,29 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    service = getattr(request.app.state, "service", None)
+    if service is None:
+        return JSONResponse({"status": "starting"}, status_code=503)
+    stats = service.stats()
+    body = {
+        "status": "ready" if stats.chunks else "empty",
+        "documents": stats.documents,
+        "chunks": stats.chunks,
+        "embedding_model": stats.embedding_model,
+        "llm": service.settings.llm if service.llm else "none",
+    }
+    return JSONResponse(body, status_code=200 if stats.chunks else 503)
