@@ -45,13 +45,11 @@ def _long_form(acronym: str, preceding: str) -> str | None:
     # Shortest tail of the preceding words that spells the acronym.
     for start in range(len(words) - 1, -1, -1):
         tail = words[start:]
-        if (
-            len(tail) >= 1
-            and _initials_match(acronym, tail)
-            and len(tail) >= min(len(acronym), 2) - 1
-        ):
-            if len(" ".join(tail)) > len(acronym) + 2:
-                return " ".join(tail)
+        long_enough = (
+            len(tail) >= min(len(acronym), 2) - 1 and len(" ".join(tail)) > len(acronym) + 2
+        )
+        if long_enough and _initials_match(acronym, tail):
+            return " ".join(tail)
     return None
 
 

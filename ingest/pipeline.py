@@ -131,9 +131,7 @@ def run_ingest(
     t0 = time.perf_counter()
     embedder = embedder or build_embedder(settings)
     report.timed("model load", time.perf_counter() - t0)
-    store = ChunkStore.open(settings, embedder.model_id, embedder.dim)
-    if rebuild:
-        store.drop()
+    store = ChunkStore.open(settings, embedder.model_id, embedder.dim, reset=rebuild)
     existing = store.ids_by_doc()
 
     wanted = {c.chunk_id: c for chunks in by_doc.values() for c in chunks}

