@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import Stemmer
@@ -109,7 +110,7 @@ def terms(text: str) -> list[str]:
     """Stemmed content terms; hyphenated words also yield their parts ("RF-SISU", "e-hälsa")."""
     out: list[str] = []
     for tok in tokens(text):
-        parts = [tok, *tok.split("-")] if "-" in tok else [tok]
+        parts = [tok, *re.split(r"[-/]", tok)] if ("-" in tok or "/" in tok) else [tok]
         for part in parts:
             if len(part) > 1 and part not in STOPWORDS:
                 out.append(stem(part))

@@ -95,6 +95,8 @@ class ExtractiveAnswerer:
         if english:  # English words never match the Swedish text: use the Swedish additions
             query = swedish_part(query)
         found = [t for t in dict.fromkeys(terms(query)) if t not in NOT_REQUIRED]
+        # "mas/mar-nätverket" is required through its parts, not as one rare token
+        found = [t for t in found if not ("-" in t or "/" in t)] or found
         if kind == "who":  # "Vem leder X?" is answered by "X – Ansvarig: N"
             found = [t for t in found if t not in WHO_VERBS]
         return found
@@ -164,7 +166,7 @@ class ExtractiveAnswerer:
     def _score_units(self, q_terms, weights, total, hits, kind) -> list[Scored]:
         out: list[Scored] = []
         for chunk, rank in self._candidates(hits):
-            heading_terms = set(terms(" ".join(chunk.heading_path[1:])))
+            heading_terms = set(terms(" ".join(chunk.heading_path)))  # title and headings
             for unit in chunk_units(chunk):
                 if looks_like_injection(unit.text):
                     continue
@@ -197,12 +199,8 @@ class ExtractiveAnswerer:
             return 0.3 if DATE_LIKE.search(text) else 0.0
         if kind == "count":
             return 0.3 if NUMBER.search(text) and unit.kind != "list" else 0.0
-        if kind == "list":
-            return (
-                0.25
-                if unit.kind == "list" or text.count(",") >= 4
-                else (0.1 if text.count(",") >= 2 else 0.0)
-            )
+        if kind == "list":  # "Vilka …?" wants the items, not a sentence about them
+            return 0.4 if unit.kind == "list" else (0.3 if text.count(",") >= 4 else 0.0)
         return 0.0
 
     def _norm(self, sim: float) -> float:

@@ -41,5 +41,7 @@ class QueryExpander:
                 extra.append(term.term)
         for word in words:
             if len(word) >= 5 and word not in self._known and not word.isdigit():
-                extra.extend(difflib.get_close_matches(word, self._vocabulary, n=1, cutoff=0.82))
+                match = difflib.get_close_matches(word, self._vocabulary, n=1, cutoff=0.82)
+                if match:  # the corpus spelling replaces the unknown one
+                    query = re.sub(rf"\b{re.escape(word)}\b", match[0], query, flags=re.I)
         return query if not extra else query + " " + " ".join(extra)
