@@ -167,7 +167,7 @@ def eval_(
     from assistant.service import AssistantService
     from evals.baseline import NaiveBaseline
     from evals.dataset import DEFAULT_QUESTIONS, load_questions
-    from evals.report import kind_table, summary_table, write_report
+    from evals.report import ablation_table, kind_table, summary_table, write_report
     from evals.runner import run_eval
 
     path = questions or DEFAULT_QUESTIONS
@@ -194,6 +194,8 @@ def eval_(
         typer.echo(summary_table(result))
         typer.echo("")
         typer.echo(kind_table(result))
+        typer.echo("")
+        typer.echo(ablation_table(result))
     if report:
         typer.echo(f"report: {write_report(result, report)}", err=as_json)
 

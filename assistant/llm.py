@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from langchain_core.language_models import BaseChatModel
@@ -30,6 +31,7 @@ Regler:
 - Om källorna inte besvarar frågan, svara exakt: "Det framgår inte av källorna."
 """
 
+ROLE_PREFIX = re.compile(r"^\s*(user|assistant|användare|assistent)\s*:\s*", re.IGNORECASE)
 REWRITE_PROMPT = """Skriv om användarens sista följdfråga till en fristående fråga på svenska, med hjälp av
 samtalet. Svara bara med den omskrivna frågan."""
 
@@ -97,10 +99,12 @@ class LLMAnswerer:
         except Exception as exc:  # a broken LLM must not break the conversation
             log.warning("follow-up rewrite failed: %s", exc)
             return None
-        text = str(out.content).strip().split("\n")[0][:300]
-        context = set(terms(question + " " + convo))
-        # Accept only a rewrite that stays on the conversation's topic.
-        return text if text and set(terms(text)) & context and len(text.split()) <= 40 else None
+        text = ROLE_PREFIX.sub("", str(out.content).strip().split("\n")[0][:300]).strip()
+        own, got = set(terms(question)), set(terms(text))
+        context = set(terms(" ".join(t["content"] for t in history[-6:]))) - own
+        # Keep the follow-up's own words and add the conversation's topic.
+        ok = text and own <= got and got & context and len(text.split()) <= 40
+        return text if ok else None
 
     def generate(self, question: str, hits: list[Hit]) -> Iterator[str]:
         chunks = [h.chunk for h in hits[: self.passages]]

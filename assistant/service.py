@@ -173,7 +173,8 @@ class AssistantService:
         extractive = self.extractive.answer(question, query, hits, vector, self.today)
         if instructed:
             extractive.notes.append("instructions in the question were ignored")
-        if self.llm is None or not hits:
+        if self.llm is None or not hits or extractive.refused:
+            # The refusal gate stands: an LLM must not answer what the sources do not cover.
             answer = extractive
             for piece in _pieces(answer.answer):
                 yield {"type": "delta", "text": piece}
@@ -206,7 +207,8 @@ class AssistantService:
                     shown = partial.answer
         except Exception as exc:  # unreachable server, timeout: the offline answer still works
             log.warning("LLM failed, using extractive answer: %s", exc)
-            return self._fallback(extractive, shown, [f"llm error: {exc.__class__.__name__}"])
+            notes = [f"llm error: {exc.__class__.__name__}"]
+            return (yield from self._fallback_stream(extractive, shown, notes))
         answer, notes = self.llm.verified(question, hits, text)
         if answer is None:
             return (yield from self._fallback_stream(extractive, shown, notes))
@@ -223,10 +225,6 @@ class AssistantService:
 
     def _fallback_stream(self, extractive: Answer, shown: str, notes: list[str]):
         yield {"type": "replace" if shown else "delta", "text": extractive.answer}
-        extractive.notes = notes + extractive.notes
-        return extractive
-
-    def _fallback(self, extractive: Answer, shown: str, notes: list[str]) -> Answer:
         extractive.notes = notes + extractive.notes
         return extractive
 

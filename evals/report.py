@@ -52,6 +52,14 @@ def kind_table(result: EvalResult) -> str:
     return _md_table(["kind", "n", *cols], rows)
 
 
+def ablation_table(result: EvalResult) -> str:
+    rows = [
+        [name, *(fmt(v.get(m)) for m in ("recall@1", "recall@5", "mrr"))]
+        for name, v in result.ablation.items()
+    ]
+    return _md_table(["ranker", "recall@1", "recall@5", "mrr"], rows)
+
+
 def _md_table(head: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -101,6 +109,10 @@ def write_report(
         "## Per kind",
         "",
         kind_table(result),
+        "",
+        "## Retrieval: each ranker alone and fused",
+        "",
+        ablation_table(result),
         "",
     ]
     md += [f"![{p.stem}]({p.name})" for p in plots]

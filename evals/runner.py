@@ -147,8 +147,46 @@ def run_eval(
         if progress:
             progress()
     result = EvalResult(records, aggregate(records), _by_kind(records))
+    result.ablation = retrieval_ablation(service, questions)
     if baseline is not None:
         result.baseline_records = base_records
         result.baseline_summary = aggregate(base_records)
         result.baseline_by_kind = _by_kind(base_records)
     return result
+
+
+def retrieval_ablation(
+    service: AssistantService,
+    questions: list[Question],
+    weights: list[tuple[float, float]] | None = None,
+) -> dict[str, dict]:
+    """Recall@1/@5 and MRR of BM25 alone, dense alone and the fused ranking (with the
+    configured weights, or each (bm25, dense) pair given) on the same questions."""
+    from .metrics import mean
+
+    retriever = service.retriever
+    rows: dict[str, list[dict]] = {"bm25": [], "dense": []}
+    configs = weights or [(retriever.bm25_weight, retriever.dense_weight)]
+    for q in questions:
+        if not (q.answerable and q.evidence):
+            continue
+        query = service.expander.expand(service.resolve(q.question, q.history or None))
+        total = sum(contains_evidence(c.text, q.evidence) for c in retriever.chunks)
+        vector = service.embedder.embed_query(query)
+        rankings = {
+            "bm25": [c for c, _ in retriever.bm25_ranking(query, 10)],
+            "dense": [c for c, _ in retriever.dense_ranking(query, 10, vector)],
+        }
+        saved = retriever.bm25_weight, retriever.dense_weight
+        for wb, wd in configs:
+            retriever.bm25_weight, retriever.dense_weight = wb, wd
+            name = f"fused (bm25 {wb:g}, dense {wd:g})"
+            rankings[name] = [h.chunk for h in retriever.search(query, 10, vector=vector)]
+        retriever.bm25_weight, retriever.dense_weight = saved
+        for name, chunks in rankings.items():
+            flags = [contains_evidence(c.text, q.evidence) for c in chunks]
+            rows.setdefault(name, []).append(retrieval_scores(flags, total))
+    return {
+        name: {m: mean([r[m] for r in rs]) for m in ("recall@1", "recall@5", "mrr")}
+        for name, rs in rows.items()
+    }

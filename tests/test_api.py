@@ -28,7 +28,17 @@ def test_ask_returns_the_contract(client):
     assert data["refused"] is False and data["mode"] == "extractive"
     assert "Ingmar Ångman" in data["answer"] and "[1]" in data["answer"]
     c = data["citations"][0]
-    assert set(c) >= {"id", "doc_id", "title", "page", "section", "date", "quote", "chunk_id", "url"}
+    assert set(c) >= {
+        "id",
+        "doc_id",
+        "title",
+        "page",
+        "section",
+        "date",
+        "quote",
+        "chunk_id",
+        "url",
+    }
     assert c["url"] == f"/dokument/{c['doc_id']}#{c['chunk_id']}"
     chunk = client.get(f"/api/chunks/{c['chunk_id']}").json()
     assert c["quote"] in chunk["text"]
@@ -37,16 +47,26 @@ def test_ask_returns_the_contract(client):
 
 
 def test_ask_with_history_resolves_follow_up(client):
-    r = client.post("/api/ask", json={
-        "question": "Och vem leder det?",
-        "history": [{"role": "user", "content": "Vad heter nätverket för psykisk hälsa och suicidprevention?"},
-                    {"role": "assistant", "content": "SAMPOS."}]})
+    r = client.post(
+        "/api/ask",
+        json={
+            "question": "Och vem leder det?",
+            "history": [
+                {
+                    "role": "user",
+                    "content": "Vad heter nätverket för psykisk hälsa och suicidprevention?",
+                },
+                {"role": "assistant", "content": "SAMPOS."},
+            ],
+        },
+    )
     assert "Johanna Bernström Högblom" in r.json()["answer"]
 
 
 def test_stream_sends_deltas_then_citations_then_done(client):
-    with client.stream("POST", "/api/ask/stream",
-                       json={"question": "När antogs handlingsplanen?"}) as r:
+    with client.stream(
+        "POST", "/api/ask/stream", json={"question": "När antogs handlingsplanen?"}
+    ) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         body = "".join(r.iter_text())
     events = sse_events(body)
@@ -64,14 +84,20 @@ def test_refusal_over_http(client):
     assert data["answer"].startswith("Det framgår inte av källorna") and data["sources"]
 
 
-@pytest.mark.parametrize(("body", "fragment"), [
-    ({}, "'question' saknas"),
-    ({"question": ""}, "'question' får inte vara tom"),
-    ({"question": "   "}, "Frågan är tom"),
-    ({"question": "x" * 1001}, "Frågan är för lång"),
-    ({"question": "Hej", "history": [{"role": "robot", "content": "x"}]}, "otillåtet värde"),
-    ({"question": "Hej", "history": [{"role": "user", "content": "x"}] * 21}, "historiken är för lång"),
-])
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({}, "'question' saknas"),
+        ({"question": ""}, "'question' får inte vara tom"),
+        ({"question": "   "}, "Frågan är tom"),
+        ({"question": "x" * 1001}, "Frågan är för lång"),
+        ({"question": "Hej", "history": [{"role": "robot", "content": "x"}]}, "otillåtet värde"),
+        (
+            {"question": "Hej", "history": [{"role": "user", "content": "x"}] * 21},
+            "historiken är för lång",
+        ),
+    ],
+)
 def test_validation_errors_are_422_in_swedish(client, body, fragment):
     r = client.post("/api/ask", json=body)
     assert r.status_code == 422
@@ -79,8 +105,11 @@ def test_validation_errors_are_422_in_swedish(client, body, fragment):
 
 
 def test_body_size_limit(client):
-    r = client.post("/api/ask", content=b'{"question": "' + b"a" * 70_000 + b'"}',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/ask",
+        content=b'{"question": "' + b"a" * 70_000 + b'"}',
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 413 and "för stor" in r.json()["detail"]
 
 
@@ -113,12 +142,23 @@ def test_search_documents_chunks_glossary_starters(client):
 
 
 def test_feedback_is_stored_and_exported(client, index_settings, tmp_path, monkeypatch):
-    r = client.post("/api/feedback", json={"question": "Vem leder X?", "answer": "Ingen aning",
-                                           "citations": [{"doc_id": "natverk-och-samverkan"}],
-                                           "rating": "down", "comment": "Fel person"})
+    r = client.post(
+        "/api/feedback",
+        json={
+            "question": "Vem leder X?",
+            "answer": "Ingen aning",
+            "citations": [{"doc_id": "natverk-och-samverkan"}],
+            "rating": "down",
+            "comment": "Fel person",
+        },
+    )
     assert r.status_code == 200 and r.json()["ok"] is True
-    assert client.post("/api/feedback", json={"question": "q", "answer": "a",
-                                              "rating": "meh"}).status_code == 422
+    assert (
+        client.post(
+            "/api/feedback", json={"question": "q", "answer": "a", "rating": "meh"}
+        ).status_code
+        == 422
+    )
     from typer.testing import CliRunner
 
     from api.cli import app
@@ -134,7 +174,9 @@ def test_feedback_is_stored_and_exported(client, index_settings, tmp_path, monke
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     mine = [r for r in rows if r["question"] == "Vem leder X?"]
-    assert mine and mine[0]["gold_doc"] == "natverk-och-samverkan" and "Fel person" in mine[0]["note"]
+    assert (
+        mine and mine[0]["gold_doc"] == "natverk-och-samverkan" and "Fel person" in mine[0]["note"]
+    )
 
 
 def test_health_and_readiness(client):
@@ -152,8 +194,10 @@ def test_web_page_and_security_headers(client):
     assert page.headers["x-content-type-options"] == "nosniff"
     assert client.get("/dokument/natverk-och-samverkan").text == page.text
     assert client.get("/static/app.js").status_code == 200
-    assert "access-control-allow-origin" not in client.get(
-        "/healthz", headers={"Origin": "https://evil.example"}).headers
+    assert (
+        "access-control-allow-origin"
+        not in client.get("/healthz", headers={"Origin": "https://evil.example"}).headers
+    )
 
 
 def test_admin_reindex_requires_token(index_settings, service):
@@ -162,21 +206,26 @@ def test_admin_reindex_requires_token(index_settings, service):
     settings = index_settings.model_copy(update={"admin_token": "s3cret"})
     with TestClient(create_app(settings, service)) as c:
         assert c.post("/api/admin/reindex").status_code == 401
-        assert c.post("/api/admin/reindex",
-                      headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert (
+            c.post("/api/admin/reindex", headers={"Authorization": "Bearer wrong"}).status_code
+            == 401
+        )
         r = c.post("/api/admin/reindex", headers={"Authorization": "Bearer s3cret"})
         assert r.status_code == 200
         assert r.json()["chunks_added"] == 0 and r.json()["documents"] == 5
 
 
 def test_rate_limit_and_cors_allow_list(index_settings, service):
-    settings = index_settings.model_copy(update={"rate_limit_per_minute": 2,
-                                                 "cors_origins": ["https://intranat.example"]})
+    settings = index_settings.model_copy(
+        update={"rate_limit_per_minute": 2, "cors_origins": ["https://intranat.example"]}
+    )
     with TestClient(create_app(settings, service)) as c:
         codes = [c.get("/api/search", params={"q": "nätverk"}).status_code for _ in range(3)]
         assert codes == [200, 200, 429]
-        r = c.options("/api/ask", headers={"Origin": "https://intranat.example",
-                                           "Access-Control-Request-Method": "POST"})
+        r = c.options(
+            "/api/ask",
+            headers={"Origin": "https://intranat.example", "Access-Control-Request-Method": "POST"},
+        )
         assert r.headers["access-control-allow-origin"] == "https://intranat.example"
 
 
@@ -200,17 +249,25 @@ def test_openai_client_against_live_server(live_server):
     assert [m.id for m in oa.models.list().data] == ["samverkansassistenten"]
     reply = oa.chat.completions.create(
         model="samverkansassistenten",
-        messages=[{"role": "user", "content": "Vem leder nätverket för socialchefer?"}])
+        messages=[{"role": "user", "content": "Vem leder nätverket för socialchefer?"}],
+    )
     content = reply.choices[0].message.content
     assert "Ingmar Ångman" in content and "Källor:" in content
     assert "[1] Nätverk och samverkan" in content
     assert reply.model_extra["citations"][0]["doc_id"] == "natverk-och-samverkan"
 
     stream = oa.chat.completions.create(
-        model="samverkansassistenten", stream=True,
-        messages=[{"role": "user", "content": "Vad heter nätverket för psykisk hälsa och suicidprevention?"},
-                  {"role": "assistant", "content": "SAMPOS."},
-                  {"role": "user", "content": "Och vem leder det?"}])
+        model="samverkansassistenten",
+        stream=True,
+        messages=[
+            {
+                "role": "user",
+                "content": "Vad heter nätverket för psykisk hälsa och suicidprevention?",
+            },
+            {"role": "assistant", "content": "SAMPOS."},
+            {"role": "user", "content": "Och vem leder det?"},
+        ],
+    )
     pieces, finish = [], None
     for event in stream:
         if event.choices and event.choices[0].delta.content:
@@ -224,8 +281,12 @@ def test_openai_client_against_live_server(live_server):
 def test_live_server_streams_sse_over_http(live_server):
     import httpx
 
-    with httpx.stream("POST", f"{live_server}/api/ask/stream", timeout=60,
-                      json={"question": "Vilka fem delmål har handlingsplanen?"}) as r:
+    with httpx.stream(
+        "POST",
+        f"{live_server}/api/ask/stream",
+        timeout=60,
+        json={"question": "Vilka fem delmål har handlingsplanen?"},
+    ) as r:
         body = "".join(r.iter_text())
     events = sse_events(body)
     assert events[-1][0] == "done"
