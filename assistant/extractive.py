@@ -81,9 +81,9 @@ class ExtractiveAnswerer:
             s.score += s.dense
         scored.sort(key=lambda s: -s.score)
         chosen = self._select(kind, scored)
-        diag = self._diagnostics(question, q_terms, weights, total, chosen, query_vector)
+        diag = self._diagnostics(question, q_terms, weights, total, chosen)
         diag.update(kind=kind, english=english, best_lexical=round(best_lexical, 3))
-        reason = self._judge(question, kind, english, diag)
+        reason = self._judge(question, kind, english, diag, chosen[0].text, query_vector)
         if reason:
             answer = refusal(question, hits, reason)
         else:
@@ -104,13 +104,12 @@ class ExtractiveAnswerer:
     def _weight(self, term: str) -> float:
         return self.bm25.idf(term) if term in self.bm25.doc_freq else self._max_idf()
 
-    def _diagnostics(self, question, q_terms, weights, total, chosen, query_vector) -> dict:
+    def _diagnostics(self, question, q_terms, weights, total, chosen) -> dict:
         answer_terms: set[str] = set()
         for u in chosen:
             answer_terms |= u.terms | set(terms(" ".join(u.chunk.heading_path[1:])))
         missing = [t for t in q_terms if not contains_term(t, answer_terms)]
         text = " ".join(u.text for u in chosen)
-        dense = self._dense_similarity(chosen[0].text, query_vector) if query_vector else None
         return {
             "answer_coverage": round(
                 sum(weights[t] for t in q_terms if t not in missing) / total, 3
@@ -120,7 +119,6 @@ class ExtractiveAnswerer:
             "unknown_share": round(
                 sum(w for t, w in weights.items() if t not in self.bm25.doc_freq) / total, 3
             ),
-            "dense": None if dense is None else round(dense, 4),
             # a date the question itself names does not answer "when"
             "has_date": any(
                 m.group(0).lower() not in question.lower() for m in DATE_LIKE.finditer(text)
@@ -129,10 +127,27 @@ class ExtractiveAnswerer:
             "has_person": has_person(text),
         }
 
-    def _judge(self, question: str, kind: str, english: bool, d: dict) -> str | None:
-        """Why the sources do not answer the question, or None when they do."""
+    def _judge(
+        self,
+        question: str,
+        kind: str,
+        english: bool,
+        d: dict,
+        best: str,
+        query_vector: list[float] | None,
+    ) -> str | None:
+        """Why the sources do not answer the question, or None when they do. The answer's
+        closeness in meaning is computed only when the lexical evidence leaves it open:
+        embedding a sentence costs more than everything else in a request."""
         cfg = self.config
-        dense_ok = d["dense"] is not None and d["dense"] >= cfg.min_dense
+
+        def dense_ok() -> bool:
+            if query_vector is None:
+                return False
+            if "dense" not in d:
+                d["dense"] = round(self._dense_similarity(best, query_vector), 4)
+            return d["dense"] >= cfg.min_dense
+
         if kind == "when" and not d["has_date"]:
             return "no date in the best passage"
         if kind == "count" and not d["has_number"]:
@@ -143,9 +158,10 @@ class ExtractiveAnswerer:
             and not d["has_person"]
         ):
             return "no person in the best passage"
-        if d["missing_max_share"] >= cfg.missing_share and not (dense_ok and english):
+        # English words are absent from the Swedish text: there closeness in meaning decides
+        if d["missing_max_share"] >= cfg.missing_share and not (english and dense_ok()):
             return f"the passage does not mention {d['missing']}"
-        if d["answer_coverage"] < cfg.min_coverage and not dense_ok:
+        if d["answer_coverage"] < cfg.min_coverage and not dense_ok():
             return f"weak evidence (coverage {d['answer_coverage']:.2f})"
         return None
 
