@@ -80,6 +80,7 @@ def ingest(
     typer.echo(
         f"{report.documents} documents, {report.chunks_total} chunks in index: "
         f"{report.chunks_added} added, {report.chunks_removed} removed, {report.chunks_kept} kept"
+        f"{f', {report.units_added} answer units embedded' if report.units_added else ''}"
         f"{f', {report.metadata_updated} metadata updated' if report.metadata_updated else ''}; "
         f"{len(report.errors)} skipped; {report.timings.get('total', 0):.1f}s ({timings})"
     )

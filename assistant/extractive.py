@@ -50,11 +50,14 @@ class ExtractiveAnswerer:
         embedder: Embedder,
         neighbours: Callable[[Chunk], list[Chunk]],
         config: ExtractiveConfig | None = None,
+        stored_vectors: Callable[[list[str]], dict[str, list[float]]] | None = None,
     ) -> None:
         self.bm25 = bm25
         self.embedder = embedder
         self.neighbours = neighbours
         self.config = config or ExtractiveConfig()
+        # unit vectors that ingestion stored, by chunk ids; embedding is the fallback
+        self.stored_vectors = stored_vectors
         self._unit_vectors: dict[str, np.ndarray] = {}
 
     def answer(
@@ -83,7 +86,7 @@ class ExtractiveAnswerer:
         chosen = self._select(kind, scored)
         diag = self._diagnostics(question, q_terms, weights, total, chosen)
         diag.update(kind=kind, english=english, best_lexical=round(best_lexical, 3))
-        reason = self._judge(question, kind, english, diag, chosen[0].text, query_vector)
+        reason = self._judge(question, kind, english, diag, chosen[0], query_vector)
         if reason:
             answer = refusal(question, hits, reason)
         else:
@@ -133,19 +136,20 @@ class ExtractiveAnswerer:
         kind: str,
         english: bool,
         d: dict,
-        best: str,
+        best: Unit,
         query_vector: list[float] | None,
     ) -> str | None:
         """Why the sources do not answer the question, or None when they do. The answer's
-        closeness in meaning is computed only when the lexical evidence leaves it open:
-        embedding a sentence costs more than everything else in a request."""
+        closeness in meaning is looked up only when the lexical evidence leaves it open."""
         cfg = self.config
 
         def dense_ok() -> bool:
             if query_vector is None:
                 return False
             if "dense" not in d:
-                d["dense"] = round(self._dense_similarity(best, query_vector), 4)
+                self._load_vectors([best])
+                q = np.asarray(query_vector, dtype=np.float32)
+                d["dense"] = round(float(self._unit_vectors[best.text] @ q), 4)
             return d["dense"] >= cfg.min_dense
 
         if kind == "when" and not d["has_date"]:
@@ -223,23 +227,27 @@ class ExtractiveAnswerer:
         cfg = self.config
         return float(np.clip((sim - cfg.dense_floor) / cfg.dense_span, 0.0, 1.0))
 
-    def _unit_vector(self, text: str) -> np.ndarray:
-        if text not in self._unit_vectors:
-            vec = self.embedder.embed_documents([text])[0]
-            self._unit_vectors[text] = np.asarray(vec, dtype=np.float32)
-        return self._unit_vectors[text]
-
-    def _dense_similarity(self, text: str, query_vector: list[float]) -> float:
-        return float(self._unit_vector(text) @ np.asarray(query_vector, dtype=np.float32))
+    def _load_vectors(self, units: list[Unit]) -> None:
+        """Put the units' vectors in the cache: those stored at ingestion, read for their
+        chunks in one query; any others (an index built without them) are embedded."""
+        if len(self._unit_vectors) > 50_000:  # bound the cache of a long-running process
+            self._unit_vectors.clear()
+        missing = [u for u in units if u.text not in self._unit_vectors]
+        if not missing:
+            return
+        if self.stored_vectors is not None:
+            stored = self.stored_vectors(list(dict.fromkeys(u.chunk.chunk_id for u in missing)))
+            for text, vec in stored.items():
+                self._unit_vectors[text] = np.asarray(vec, dtype=np.float32)
+        texts = list(dict.fromkeys(u.text for u in missing if u.text not in self._unit_vectors))
+        if texts:
+            for text, vec in zip(texts, self.embedder.embed_documents(texts), strict=True):
+                self._unit_vectors[text] = np.asarray(vec, dtype=np.float32)
 
     def _add_dense(self, scored: list[Scored], query_vector: list[float]) -> None:
-        """Weak lexical evidence (paraphrase, English question): compare meaning instead.
-        Unit vectors are cached, so each unit is embedded once per process."""
+        """Weak lexical evidence (paraphrase, English question): compare meaning instead."""
         top = sorted(scored, key=lambda s: -s.score)[:24]
-        missing = [s.unit.text for s in top if s.unit.text not in self._unit_vectors]
-        if missing:
-            for text, vec in zip(missing, self.embedder.embed_documents(missing), strict=True):
-                self._unit_vectors[text] = np.asarray(vec, dtype=np.float32)
+        self._load_vectors([s.unit for s in top])
         q = np.asarray(query_vector, dtype=np.float32)
         for s in top:
             s.dense = self._norm(float(self._unit_vectors[s.unit.text] @ q))

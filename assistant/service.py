@@ -81,7 +81,10 @@ class AssistantService:
         self._starters: list[str] | None = None
         self.expander = QueryExpander(self.glossary, self.retriever.bm25.vocabulary)
         self.extractive = ExtractiveAnswerer(
-            self.retriever.bm25, self.embedder, self.retriever.neighbours
+            self.retriever.bm25,
+            self.embedder,
+            self.retriever.neighbours,
+            stored_vectors=self.store.unit_vectors,
         )
 
     def reload(self) -> None:

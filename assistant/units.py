@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ingest.clean import BULLET
 from ingest.models import Chunk
-from ingest.text import split_sentences
+from ingest.units import split_units
 
 from .analysis import terms
 
@@ -26,22 +25,7 @@ class Unit:
 
 
 def chunk_units(chunk: Chunk) -> list[Unit]:
-    units: list[Unit] = []
-    for para in chunk.text.split("\n\n"):
-        lines = para.split("\n")
-        bullet_at = next((i for i, ln in enumerate(lines) if BULLET.match(ln)), None)
-        prose = "\n".join(lines if bullet_at is None else lines[:bullet_at])
-        sentences = [s for s in split_sentences(prose) if s in chunk.text]
-        units.extend(Unit(s, chunk, "sentence") for s in sentences)
-        if bullet_at is None:
-            continue
-        lead = sentences[-1] if sentences else None
-        items = [ln.strip() for ln in lines[bullet_at:] if ln.strip()]
-        block = "\n".join(lines[max(bullet_at - 1, 0) if lead else bullet_at :])
-        if block in chunk.text:
-            units.append(Unit(block, chunk, "list", lead=lead))
-        units.extend(Unit(item, chunk, "item", lead=lead) for item in items if item in chunk.text)
-    return units
+    return [Unit(u.text, chunk, u.kind, lead=u.lead) for u in split_units(chunk.text)]
 
 
 def is_question(text: str) -> bool:

@@ -16,6 +16,7 @@ from .manifest import MANIFEST, infer_date, load_manifest, slugify
 from .models import Chunk, DocumentMeta, LoadedDocument
 from .settings import Settings
 from .store import ChunkStore, chunk_metadata
+from .units import unit_texts
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
@@ -25,6 +26,7 @@ Progress = Callable[[int], None]
 class IngestReport:
     documents: int = 0
     chunks_added: int = 0
+    units_added: int = 0
     chunks_removed: int = 0
     chunks_kept: int = 0
     chunks_total: int = 0
@@ -149,11 +151,15 @@ def run_ingest(
     ]
     report.removed_documents = sorted(set(existing) - set(by_doc) - failed)
 
-    _embed_and_add(store, embedder, to_add, settings.embed_batch_size, report, progress)
+    # Units are missing for new chunks, and for all chunks of an index built before units
+    have_units = store.chunks_with_units()
+    need_units = [c for cid, c in wanted.items() if cid not in have_units]
+    _embed_and_add(store, embedder, to_add, need_units, settings.embed_batch_size, report, progress)
     t0 = time.perf_counter()
     if changed_meta:
         store.update_metadata(changed_meta)
-    store.delete(stale)
+    orphan_units = have_units - set(present) - set(wanted)  # left by an interrupted run
+    store.delete(stale + sorted(orphan_units))
     report.timed("store", time.perf_counter() - t0)
 
     report.chunks_added = len(to_add)
@@ -169,18 +175,32 @@ def _embed_and_add(
     store: ChunkStore,
     embedder: Embedder,
     chunks: list[Chunk],
+    unit_chunks: list[Chunk],
     batch: int,
     report: IngestReport,
     progress: Callable[[int], Progress] | None,
 ) -> None:
-    tick = progress(len(chunks)) if progress and chunks else None
-    for start in range(0, len(chunks), batch):
-        part = chunks[start : start + batch]
+    """Embed new chunks and the answer units of `unit_chunks`, batch by batch, in one model
+    call per batch. A chunk's units are stored before the chunk itself, so a chunk in the
+    index always has its units (an interrupted run leaves at most orphan units, which the
+    next run's deletions and upserts settle)."""
+    add_ids = {c.chunk_id for c in chunks}
+    unit_ids = {c.chunk_id for c in unit_chunks}
+    work = list({c.chunk_id: c for c in [*chunks, *unit_chunks]}.values())
+    tick = progress(len(work)) if progress and work else None
+    for start in range(0, len(work), batch):
+        part = work[start : start + batch]
+        new = [c for c in part if c.chunk_id in add_ids]
+        units = {c.chunk_id: unit_texts(c.text) for c in part if c.chunk_id in unit_ids}
+        texts = [c.index_text() for c in new] + [t for ts in units.values() for t in ts]
         t0 = time.perf_counter()
-        vectors = embedder.embed_documents([c.index_text() for c in part])
+        vectors = embedder.embed_documents(texts)
         report.timed("embed", time.perf_counter() - t0)
         t0 = time.perf_counter()
-        store.add(part, vectors)
+        store.add_units(units, vectors[len(new) :])
+        if new:
+            store.add(new, vectors[: len(new)])
         report.timed("store", time.perf_counter() - t0)
+        report.units_added += len(texts) - len(new)
         if tick:
             tick(len(part))

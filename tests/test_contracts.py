@@ -102,8 +102,17 @@ class TestChunkStoreContract:
             "a": {"a:0000", "a:0001"},
             "b": {"b:0000"},
         }
+        store.add_units(
+            {"a:0001": ["beta ett", "beta två"], "b:0000": ["gamma"]},
+            [[0, 1, 0], [0, 0.6, 0.8], [0, 0, 1]],
+        )
+        assert store.chunks_with_units() == {"a:0001", "b:0000"}
+        vectors = store.unit_vectors(["a:0001"])
+        assert set(vectors) == {"beta ett", "beta två"}
+        assert list(vectors["beta två"]) == pytest.approx([0, 0.6, 0.8])
         store.delete(["a:0001"])
         assert [c.chunk_id for c in store.get(["a:0001", "a:0000"])] == ["a:0000"]
+        assert store.chunks_with_units() == {"b:0000"} and store.unit_vectors(["a:0001"]) == {}
 
     def test_records_the_embedding_model(self, store_settings):
         from ingest.errors import EmbeddingMismatchError

