@@ -59,6 +59,7 @@ class ExtractiveAnswerer:
         # unit vectors that ingestion stored, by chunk ids; embedding is the fallback
         self.stored_vectors = stored_vectors
         self._unit_vectors: dict[str, np.ndarray] = {}
+        self._units: dict[str, list[Unit]] = {}  # chunk id -> its units, split and stemmed once
 
     def answer(
         self,
@@ -187,7 +188,7 @@ class ExtractiveAnswerer:
         out: list[Scored] = []
         for chunk, rank in self._candidates(hits):
             heading_terms = set(terms(" ".join(chunk.heading_path)))  # title and headings
-            for unit in chunk_units(chunk):
+            for unit in self._chunk_units(chunk):
                 if looks_like_injection(unit.text):
                     continue
                 inside = [t for t in q_terms if contains_term(t, unit.terms)]
@@ -205,6 +206,13 @@ class ExtractiveAnswerer:
                     score *= 0.5
                 out.append(Scored(unit, lexical, score=score))
         return out
+
+    def _chunk_units(self, chunk: Chunk) -> list[Unit]:
+        if chunk.chunk_id not in self._units:
+            if len(self._units) > 20_000:  # bound the cache of a long-running process
+                self._units.clear()
+            self._units[chunk.chunk_id] = chunk_units(chunk)
+        return self._units[chunk.chunk_id]
 
     @staticmethod
     def _shape_bonus(unit: Unit, kind: str) -> float:
