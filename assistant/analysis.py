@@ -108,8 +108,13 @@ def stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Stemmed content terms; hyphenated words also yield their parts ("RF-SISU", "e-hälsa")."""
+    return terms_of_tokens(tokens(text))
+
+
+def terms_of_tokens(toks: list[str]) -> list[str]:
+    """`terms` of a text already split by ingest.text.tokens."""
     out: list[str] = []
-    for tok in tokens(text):
+    for tok in toks:
         parts = [tok, *re.split(r"[-/]", tok)] if ("-" in tok or "/" in tok) else [tok]
         for part in parts:
             if len(part) > 1 and part not in STOPWORDS:

@@ -9,8 +9,19 @@ from ingest.models import Chunk
 from ingest.store import ChunkStore
 from ingest.text import tokens
 
-from .analysis import terms
+from .analysis import terms, terms_of_tokens
 from .models import Hit
+
+
+def _tokens(chunk: Chunk) -> tuple[list[str], list[str]]:
+    """The tokens of index_text() and of the text alone, tokenising the text once:
+    index_text() is the heading path, a newline, then the text, and no token spans a newline."""
+    full = chunk.index_text()
+    head = full[: len(full) - len(chunk.text)]
+    body = tokens(chunk.text)
+    if full.endswith(chunk.text) and head.endswith("\n"):
+        return tokens(head) + body, body
+    return tokens(full), body
 
 
 class BM25Index:
@@ -18,7 +29,12 @@ class BM25Index:
         import bm25s
 
         self.chunks = chunks
-        corpus = [terms(c.index_text()) for c in chunks]
+        corpus: list[list[str]] = []
+        self.vocabulary: set[str] = set()
+        for c in chunks:
+            toks, body = _tokens(c)
+            corpus.append(terms_of_tokens(toks))
+            self.vocabulary.update(body)
         self._model = bm25s.BM25()
         if chunks:
             self._model.index(corpus, show_progress=False)
@@ -26,7 +42,6 @@ class BM25Index:
         for doc_terms in corpus:
             for t in set(doc_terms):
                 self.doc_freq[t] = self.doc_freq.get(t, 0) + 1
-        self.vocabulary = {tok for c in chunks for tok in tokens(c.text)}
 
     def idf(self, term: str) -> float:
         n = max(len(self.chunks), 1)
