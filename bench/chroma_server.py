@@ -27,6 +27,7 @@ from ingest.pipeline import run_ingest
 
 from .common import (
     QUERY_HEADERS,
+    QUERY_MEASURES,
     Deadline,
     build_index,
     dev_questions,
@@ -224,14 +225,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     print()
     rows = []
-    for label, key in (
-        ("floor (embed_query + store.query 30)", "floor"),
-        ("  embed_query alone", "floor_embed_query"),
-        ("  store.query alone", "floor_store_query"),
-        ("search", "search"),
-        ("ask (all passes)", "ask"),
-        ("ask excluding first pass", "ask_excluding_first_pass"),
-    ):
+    for label, key in (m for m in QUERY_MEASURES if m[1] != "ask_first_pass"):
         rows.append([label, e[key].get("p50"), s[key].get("p50"), ratios[key], ratios_p95.get(key)])
     print(
         table(

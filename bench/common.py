@@ -314,8 +314,9 @@ def run_queries(
 
 def table(headers: Sequence[str], rows: Iterable[Sequence], title: str | None = None) -> str:
     cells = [[_cell(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in
-              enumerate(headers)]
+    widths = [
+        max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)
+    ]
     lines = []
     if title:
         lines.append(title)
@@ -367,19 +368,22 @@ def quiet_logs():
         logging.getLogger().setLevel(old)
 
 
+QUERY_MEASURES = (
+    ("floor (embed_query + store.query 30)", "floor"),
+    ("  embed_query alone", "floor_embed_query"),
+    ("  store.query alone", "floor_store_query"),
+    ("search", "search"),
+    ("ask (all passes)", "ask"),
+    ("ask first (cold) pass", "ask_first_pass"),
+    ("ask excluding first pass", "ask_excluding_first_pass"),
+)
+
+
 def query_rows(figs: dict[str, dict]) -> list[list]:
     """Table rows of the query figures, one row per (service, measure)."""
     rows = []
     for name, f in figs.items():
-        for label, key in (
-            ("floor (embed_query + store.query 30)", "floor"),
-            ("  embed_query alone", "floor_embed_query"),
-            ("  store.query alone", "floor_store_query"),
-            ("search", "search"),
-            ("ask (all passes)", "ask"),
-            ("ask first (cold) pass", "ask_first_pass"),
-            ("ask excluding first pass", "ask_excluding_first_pass"),
-        ):
+        for label, key in QUERY_MEASURES:
             s = f[key]
             rows.append([name, label, s.get("n"), s.get("p50"), s.get("p95"), s.get("p99")])
     return rows
