@@ -14,14 +14,10 @@ from .models import Hit
 
 
 def _tokens(chunk: Chunk) -> tuple[list[str], list[str]]:
-    """The tokens of index_text() and of the text alone, tokenising the text once:
-    index_text() is the heading path, a newline, then the text, and no token spans a newline."""
-    full = chunk.index_text()
-    head = full[: len(full) - len(chunk.text)]
+    """The tokens of index_text() and of the text alone, tokenising the text once (no token
+    spans the newline between the heading line and the text)."""
     body = tokens(chunk.text)
-    if full.endswith(chunk.text) and head.endswith("\n"):
-        return tokens(head) + body, body
-    return tokens(full), body
+    return tokens(chunk.heading_line()) + body, body
 
 
 class BM25Index:

@@ -56,6 +56,9 @@ class Chunk:
     def section(self) -> str:
         return " › ".join(self.heading_path[1:]) if len(self.heading_path) > 1 else ""
 
+    def heading_line(self) -> str:
+        return " › ".join(self.heading_path)
+
     def index_text(self) -> str:
         """What BM25 and the embedder see: the heading path gives the passage its context."""
-        return " › ".join(self.heading_path) + "\n" + self.text
+        return self.heading_line() + "\n" + self.text
