@@ -8,6 +8,7 @@ from datetime import date
 from ingest.models import Chunk
 
 from .models import Answer, Citation, Hit
+from .units import Unit
 
 SV_MONTHS = [
     "januari",
@@ -29,6 +30,11 @@ _TIME_WORDS = re.compile(
     re.I,
 )
 REFUSAL_LEAD = "Det framgår inte av källorna"
+PARTIAL_LEAD = "Källorna säger inte exakt det, men närmast står:"
+ENGLISH_REFUSAL = (
+    "(In English: the sources do not answer this question, so I will not guess; "
+    "the closest passages are listed below.)"
+)
 
 
 def swedish_date(iso: str | None) -> str | None:
@@ -75,11 +81,15 @@ class CitationBook:
         )
         return n
 
-    def extend_quote(self, n: int, quote: str) -> None:
-        """A second quote from an already cited chunk joins the first (both in the chunk)."""
-        c = self.citations[n - 1]
-        if quote not in c.quote:
-            c.quote = c.quote + " … " + quote
+    def quote(self, chunk: Chunk, quote: str) -> int:
+        """A citation for this exact quote: a quote inside one already cited from the chunk
+        shares its number, any other quote gets its own, so every quote stays one exact
+        substring of its chunk (a client can highlight it)."""
+        for c in self.citations:
+            if c.chunk_id == chunk.chunk_id and quote in c.quote:
+                return c.id
+        self._by_chunk.pop(chunk.chunk_id, None)
+        return self.cite(chunk, quote)
 
 
 def currency_notes(citations: list[Citation], chunks: dict[str, Chunk], today: date) -> list[str]:
@@ -113,12 +123,58 @@ def _older_than_a_year(iso: str, today: date) -> bool:
         return False
 
 
+def span(chunk: Chunk, first: str, last: str) -> str:
+    """The exact text of the chunk from `first` through `last` (consecutive units)."""
+    start = chunk.text.find(first)
+    end = chunk.text.find(last, max(start, 0))
+    if start < 0 or end < 0:
+        return last
+    return chunk.text[start : end + len(last)]
+
+
+def compose_quotes(
+    question: str,
+    units: list[tuple[Unit, Unit | None, Unit | None]],
+    hits: list[Hit],
+    today: date,
+    partial: bool = False,
+) -> Answer:
+    """The chosen units, each quoted verbatim with its [n]; a unit that points back to the
+    previous sentence ("Den leds av …") is quoted together with it, and one that announces
+    the next ("… fem delmål:") together with what it announces."""
+    book = CitationBook()
+    parts: list[str] = []
+    shown: list[Unit] = []
+    for unit, lead, follow in units:
+        first, last = lead or unit, follow or unit
+        text = last.text if unit.text in last.text else span(unit.chunk, first.text, last.text)
+        n = book.quote(unit.chunk, text)
+        parts.append(f"{text} [{n}]")
+        shown.append(last)
+    chunks = {u.chunk.chunk_id: u.chunk for u, _, _ in units}
+    notes = currency_notes(book.citations, chunks, today)
+    if any(u.kind == "list" or "\n" in p for u, p in zip(shown, parts, strict=True)):
+        body = "\n\n".join(parts)
+    else:
+        body = "\n".join(parts) if any(u.kind == "item" for u in shown) else " ".join(parts)
+    text = "\n\n".join([PARTIAL_LEAD, body, *notes] if partial else [body, *notes])
+    return Answer(
+        question=question,
+        answer=text.strip(),
+        refused=False,
+        mode="partial" if partial else "extractive",
+        citations=book.citations,
+        sources=hits,
+    )
+
+
 def refusal(
     question: str,
     hits: list[Hit],
     reason: str,
     mode: str = "extractive",
     instructions: bool = False,
+    english: bool = False,
 ) -> Answer:
     if instructions:
         lines = [
@@ -130,6 +186,8 @@ def refusal(
             f"{REFUSAL_LEAD} – jag hittar inget i dokumenten som besvarar frågan, så jag "
             f"gissar inte."
         ]
+        if english:
+            lines.append(ENGLISH_REFUSAL)
     closest = _distinct_sources(hits, 3)
     if closest:
         lines.append("Närmast i källorna finns:")

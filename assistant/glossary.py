@@ -28,10 +28,11 @@ class Term:
 
 
 def _initials_match(acronym: str, words: list[str]) -> bool:
-    """The acronym's letters appear in order in the long form, starting at its first word."""
+    """The acronym's letters appear in order in the long form, the first one in its first
+    word (a compound's head may give it: "Örebroregionens utvecklingsstrategi (RUS)")."""
     letters = [c.lower() for c in acronym if c.isalpha()]
     text = " ".join(words).lower()
-    if not words or not letters or words[0][:1].lower() != letters[0]:
+    if not words or not letters or letters[0] not in words[0].lower():
         return False
     pos = 0
     for ch in letters:
@@ -56,14 +57,19 @@ def _long_form(acronym: str, preceding: str) -> str | None:
 
 
 def extract_terms(chunks: list[Chunk]) -> list[Term]:
-    found: dict[str, Term] = {}
+    """Definitions by the strength of their pattern: "long form (ACR)" first, then "long
+    form, ACR," and "X-modellen, en …", last "ACR – explanation" (which is also how figure
+    captions look, so it counts only when the explanation spells the acronym)."""
+    found: dict[str, tuple[int, Term]] = {}
 
-    def add(term: str, explanation: str, chunk: Chunk) -> None:
+    def add(term: str, explanation: str, chunk: Chunk, strength: int = 0) -> None:
         key = term.lower()
-        if key not in found and explanation.lower() != key:
-            found[key] = Term(
-                term, explanation.strip(" ,"), chunk.chunk_id, chunk.doc_id, chunk.meta.title
-            )
+        if explanation.lower() == key or (key in found and found[key][0] <= strength):
+            return
+        found[key] = (
+            strength,
+            Term(term, explanation.strip(" ,"), chunk.chunk_id, chunk.doc_id, chunk.meta.title),
+        )
 
     for chunk in sorted(chunks, key=lambda c: (c.doc_id, c.position)):
         text = chunk.text.replace("\n", " ")
@@ -75,11 +81,12 @@ def extract_terms(chunks: list[Chunk]) -> list[Term]:
             if long_form:
                 add(acronym, long_form[0].upper() + long_form[1:], chunk)
         for m in _DASH.finditer(text):
-            add(m.group(1), m.group(2), chunk)
+            if _initials_match(m.group(1), m.group(2).split()):
+                add(m.group(1), m.group(2), chunk, strength=2)
         for m in _COMMA.finditer(text):
             if _initials_match(m.group(2), m.group(1).split()[-3:]) or len(m.group(2)) <= 3:
                 long_form = _long_form(m.group(2), m.group(1)) or m.group(1)
-                add(m.group(2), long_form[0].upper() + long_form[1:], chunk)
+                add(m.group(2), long_form[0].upper() + long_form[1:], chunk, strength=1)
         for m in _MODEL.finditer(text):
-            add(m.group(1).split("-")[0], f"{m.group(1)}: {m.group(2)}", chunk)
-    return sorted(found.values(), key=lambda t: t.term.lower())
+            add(m.group(1).split("-")[0], f"{m.group(1)}: {m.group(2)}", chunk, strength=1)
+    return sorted((t for _, t in found.values()), key=lambda t: t.term.lower())

@@ -13,8 +13,8 @@ from ingest.models import Chunk
 from ingest.settings import Settings
 from ingest.text import split_sentences
 
-from .analysis import terms
 from .compose import REFUSAL_LEAD, CitationBook, swedish_date
+from .language import terms
 from .models import Answer, Hit
 from .units import looks_like_injection
 from .verify import CheckedSentence, best_quote, check_sentences
@@ -140,10 +140,7 @@ class LLMAnswerer:
         for c in kept:
             numbers = []
             for n in c.cited:
-                quote = best_quote(c.text, chunks[n])
-                m = book.cite(chunks[n], quote)
-                book.extend_quote(m, quote)
-                numbers.append(m)
+                numbers.append(book.quote(chunks[n], best_quote(c.text, chunks[n])))
             sentences.append(c.text.rstrip() + "".join(f" [{m}]" for m in dict.fromkeys(numbers)))
         return Answer(
             question=question,

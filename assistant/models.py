@@ -35,12 +35,13 @@ class Answer:
     question: str
     answer: str
     refused: bool
-    mode: str  # "extractive" | "llm"
+    mode: str  # "extractive" | "partial" (hedged: no unit clearly answers) | "llm"
     citations: list[Citation] = field(default_factory=list)
     sources: list[Hit] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # why a fallback or refusal happened
     resolved_question: str | None = None
     diagnostics: dict = field(default_factory=dict)  # scores behind the decision (not shown)
+    confidence: float | None = None  # the policy's probability that the sources answer
 
     def to_dict(self) -> dict:
         return {
@@ -48,6 +49,7 @@ class Answer:
             "answer": self.answer,
             "refused": self.refused,
             "mode": self.mode,
+            "confidence": self.confidence,
             "citations": [asdict(c) for c in self.citations],
             "sources": [source_dict(h) for h in self.sources],
             "notes": self.notes,

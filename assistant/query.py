@@ -1,19 +1,27 @@
-"""Query normalisation and expansion: acronyms both ways, misspelt names."""
+"""Query normalisation and expansion: acronyms to their long form, misspelt words to the
+corpus spelling."""
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
-from collections import Counter
 
-import numpy as np
+from rapidfuzz import fuzz, process
 
-from ingest.text import fold, tokens
+from ingest.text import tokens
 
-from .crosslingual import add_swedish
 from .glossary import Term
-from .questions import is_english
+from .language import is_english, is_swedish
+
+# How close a corpus word must be to replace a word that is not Swedish (a typo:
+# "omställnigen" -> "omställningen"), and to be added beside a valid word the corpus spells
+# otherwise (a name: "Ljusnarsberg" -> "Ljusnaberg"). rapidfuzz's ratio, 0–100; the typo
+# cut-off is the one difflib used before (0.82), the spelling-variant one a near-identity.
+TYPO_CUTOFF = 82
+VARIANT_CUTOFF = 90
+MIN_LENGTH = 5  # shorter words have too many close neighbours to correct safely
+MAX_QUERY_WORDS = 64  # a question is short; beyond this the rest is not worth the encoder
+MAX_WORD = 40  # longer than any word in a Swedish lexicon: not a word
 
 
 def normalise(query: str) -> str:
@@ -22,63 +30,41 @@ def normalise(query: str) -> str:
     return re.sub(r"\s+", " ", query).strip()
 
 
+def bounded(query: str) -> str:
+    """The query as retrieval sees it: at most MAX_QUERY_WORDS words, none longer than a
+    word can be, so that a long question of random words costs what a normal one does."""
+    words = [w for w in query.split() if len(w) <= MAX_WORD]
+    return " ".join(words[:MAX_QUERY_WORDS])
+
+
 class QueryExpander:
     def __init__(self, glossary: list[Term], vocabulary: set[str]) -> None:
-        self._glossary = glossary
-        self._vocabulary = sorted(w for w in vocabulary if len(w) >= 5 and not w.isdigit())
+        self._acronyms = {t.term.lower(): t.explanation for t in glossary}
         self._known = vocabulary
-        self._close = CloseWords(self._vocabulary)
+        self._candidates = sorted(w for w in vocabulary if len(w) >= MIN_LENGTH and not w.isdigit())
 
     def expand(self, query: str) -> str:
-        """The query plus what it implies: an acronym's long form or the reverse, and the
-        corpus spelling of a word it does not know ("Ljusnarsberg" -> "Ljusnaberg")."""
-        query = normalise(query)
-        if is_english(query):
-            query = add_swedish(query)
+        """The query plus what it implies: an acronym's long form, and the corpus spelling of
+        a word the corpus does not have."""
+        query = bounded(normalise(query))
+        english = is_english(query)  # English words are not typos of Swedish ones
         extra: list[str] = []
-        folded = fold(query)
-        words = set(tokens(query))
-        for term in self._glossary:
-            if term.term.lower() in words or term.term.lower() in folded.split():
-                extra.append(term.explanation)
-            elif fold(term.explanation) in folded:
-                extra.append(term.term)
-        for word in words:
-            if len(word) >= 5 and word not in self._known and not word.isdigit():
-                match = self._close.get(word, cutoff=0.82)
-                if match:  # the corpus spelling replaces the unknown one
-                    query = re.sub(rf"\b{re.escape(word)}\b", match[0], query, flags=re.I)
+        for word in dict.fromkeys(tokens(query)):
+            if word in self._acronyms:
+                extra.append(self._acronyms[word])
+                continue
+            if english or word in self._known or len(word) < MIN_LENGTH or word.isdigit():
+                continue
+            if not is_swedish(word):  # a typo: the corpus spelling replaces it
+                match = self.closest(word, TYPO_CUTOFF)
+                if match:
+                    query = re.sub(rf"\b{re.escape(word)}\b", match, query, flags=re.I)
+            else:  # valid Swedish the corpus spells otherwise (names): keep both
+                match = self.closest(word, VARIANT_CUTOFF)
+                if match:
+                    extra.append(match)
         return query if not extra else query + " " + " ".join(extra)
 
-
-class CloseWords:
-    """`difflib.get_close_matches(word, words, n=1, cutoff)` with the same answer, faster on
-    a large vocabulary: difflib's ratio is computed only for the words that pass its own
-    upper bound (quick_ratio: letters in common), which numpy checks for all words at once.
-    Plain difflib costs ~1 ms per 1,000 words for every unknown question word."""
-
-    def __init__(self, words: list[str]) -> None:
-        self.words = words
-        self.lengths = np.array([len(w) for w in words], dtype=np.int32)
-        letters = sorted({ch for w in words for ch in w})
-        self.letter = {ch: i for i, ch in enumerate(letters)}
-        self.counts = np.zeros((len(letters), len(words)), dtype=np.uint8)  # letter x word
-        self.always = np.zeros(len(words), dtype=bool)  # counts too large for uint8
-        for j, w in enumerate(words):
-            for ch, n in Counter(w).items():
-                self.counts[self.letter[ch], j] = min(n, 255)
-                self.always[j] |= n > 255
-
-    def get(self, word: str, cutoff: float) -> list[str]:
-        if not self.words:
-            return []
-        common = np.zeros(len(self.words), dtype=np.int32)
-        for ch, n in Counter(word).items():
-            i = self.letter.get(ch)
-            if i is not None:
-                common += np.minimum(self.counts[i], min(n, 255))  # counts > 255: always
-        # quick_ratio = 2 * common / total >= ratio; a small margin keeps float ties in
-        bound = 2.0 * common / (self.lengths + len(word))
-        keep = np.flatnonzero((bound >= cutoff - 1e-9) | self.always)
-        candidates = [self.words[j] for j in keep]
-        return difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
+    def closest(self, word: str, cutoff: int) -> str | None:
+        found = process.extractOne(word, self._candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return found[0] if found else None

@@ -1,32 +1,41 @@
-"""What shape of answer a question asks for."""
+"""What shape of answer a question asks for, and whether a text has that shape. Shapes only
+rank candidate answers (and are one feature of the answer policy); they never refuse."""
 
 from __future__ import annotations
 
 import re
 
+from .compose import SV_MONTHS
+
 _WHO = re.compile(
-    r"^\s*(och\s+)?(vem|vilka personer|vilken person|who)\b|\b(vem|vilka)\s+(leder|är ansvarig|ansvarar|är kontakt|kontaktar|har ansvar)|\bansvarig för\b|\bkontaktperson",
+    r"^\s*(och\s+)?(vem|vems|vilka personer|vilken person|vilken (organisation|nämnd|grupp|"
+    r"enhet|funktion|del)|who|whom)\b|\b(vem|vilka|who)\s+(leder|är ansvarig|ansvarar|är kontakt|"
+    r"kontaktar|har ansvar|sköter|håller i|leads?|runs?|is responsible)\b|\bansvarig för\b|"
+    r"\bkontaktperson|\bvart vänder\b|\bvem (kan|ska) jag\b",
     re.I,
 )
 _WHEN = re.compile(
-    r"^\s*(och\s+)?(när|sedan när|vilket år|vilket datum|vilken månad|when|what year|since when)\b|\bvilket (år|datum)\b|\bhur länge\b",
+    r"^\s*(och\s+)?(när|sedan när|vilket år|vilket datum|vilken månad|vilka år|hur länge|"
+    r"when|what year|since when|how long)\b|\bvilket (år|datum)\b|\bhur länge\b",
     re.I,
 )
 _LIST = re.compile(
-    r"^\s*(och\s+)?(vilka|vad ingår|vilka är|räkna upp|lista|list|which)\b|\bvilka (är|var)\b|\bvad (är|var) de\b|\bwhat are the\b",
+    r"^\s*(och\s+)?(vilka|vad ingår|räkna upp|lista|ge exempel|ge några exempel|list|which|"
+    r"name the)\b|\bvilka (är|var)\b|\bvad (är|var) de\b|\bwhat are the\b",
     re.I,
 )
 _COUNT = re.compile(r"\bhur (många|mycket|stor|stora)\b|\bantal\b|\bhow (many|much)\b", re.I)
-
-ROLE_WORDS = re.compile(
-    r"ansvarig|chef\b|chefer?:|ordförande|ledare|ledamot|projektledare|utvecklingsledare|"
-    r"områdeschef|socialchef|direktör|säger|kontakt",
+_WHY = re.compile(r"^\s*(och\s+)?(varför|why)\b|\bvad är (syftet|målet|poängen)\b|\bsyftet\b", re.I)
+_DEFINE = re.compile(
+    r"^\s*(och\s+)?(vad (är|betyder|innebär|menas med|står .+ för)|what (is|does|are))\s+"
+    r"(en |ett |the |a |an )?(?P<term>.+?)\s*(för något|egentligen|för)?\s*\??$",
     re.I,
 )
-PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+){1,2}\b")
+
+_MONTHS = "|".join(SV_MONTHS)
 DATE_LIKE = re.compile(
-    r"\b(19|20)\d{2}\b|\b\d{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|"
-    r"oktober|november|december)\b|\b(våren|hösten|vintern|sommaren)\b",
+    rf"\b(19|20)\d{{2}}\b|\b\d{{1,2}} ({_MONTHS})\b|\b(våren|hösten|vintern|sommaren|"
+    rf"årsskiftet|början av|slutet av|sedan|fram till|efter|innan|när)\b",
     re.I,
 )
 NUMBER = re.compile(
@@ -34,29 +43,114 @@ NUMBER = re.compile(
     r"tusen|miljon\w*|miljard\w*)\b",
     re.I,
 )
-ENGLISH = re.compile(r"\b(the|what|who|when|which|how|does|is|are|of|and)\b", re.I)
+# A person's name: two or three capitalised words; an e-mail address; an organisation named
+# by the words Swedish public bodies are named with (a council, a board, a group, a unit).
+PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+){1,2}\b")
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
+ORGANISATION = re.compile(
+    r"\b\w*(nämnd|råd|rådet|styrelse|grupp|gruppen|nätverk|nätverket|förvaltning|område|"
+    r"enhet|regionen|kommunerna|kommun|myndighet|förbund|ansvarig|chef|ledare|samordnare|"
+    r"funktion)\w*\b",
+    re.I,
+)
 
 
 def question_kind(question: str) -> str:
     if _WHO.search(question):
         return "who"
-    if _WHEN.search(question):
-        return "when"
     if _COUNT.search(question):
         return "count"
+    if _WHEN.search(question):
+        return "when"
+    if _WHY.search(question):
+        return "why"
+    if _DEFINE.match(question):
+        return "define"
     if _LIST.search(question):
         return "list"
     return "what"
 
 
-def is_english(question: str) -> bool:
-    words = re.findall(r"[A-Za-zÅÄÖåäö]+", question)
-    hits = len(ENGLISH.findall(question))
-    return hits >= 2 and hits >= len(words) / 5
+def defined_term(question: str) -> str | None:
+    """The X of "Vad är X?" / "Vad betyder X?"."""
+    m = _DEFINE.match(question)
+    return m.group("term").strip(" ?.") if m else None
 
 
 def has_person(text: str) -> bool:
     return any(
         not m.group(0).startswith(("Region", "Örebro", "Område", "Specifika", "Regionala"))
         for m in PERSON.finditer(text)
+    )
+
+
+YEAR_ONLY = re.compile(r"^(19|20)\d{2}$")
+DAY_MONTH = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I)
+PHONE = re.compile(r"\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b|\+46")
+FREQUENCY = re.compile(
+    r"\b(varje|gång|gånger|regelbundet|årligen|månad\w*|vecka\w*|per år)\b", re.I
+)
+# What a question asks for, when it names it: (question pattern, what the answer must show).
+REQUESTED = [
+    (re.compile(r"\b(e-?post\w*|mejl\w*|mail\w*)\b", re.I), EMAIL),
+    (re.compile(r"\b(telefon\w*|ringa)\b", re.I), PHONE),
+    (re.compile(r"\b(vilket|vilka) datum\b|\bwhat date\b", re.I), DAY_MONTH),
+    (re.compile(r"\bhur ofta\b|\bhow often\b", re.I), FREQUENCY),
+]
+
+
+def requested(question: str) -> re.Pattern | None:
+    """The pattern an answer must show when the question names what it wants (an e-mail
+    address, a phone number, a date, a frequency)."""
+    return next((want for ask, want in REQUESTED if ask.search(question)), None)
+
+
+def asks_shape(kind: str, question: str) -> bool:
+    """Whether the question wants a particular shape of answer (see `shape`)."""
+    return kind in ("who", "when", "count", "list") or requested(question) is not None
+
+
+def has_count(text: str) -> bool:
+    """A number that counts something: not a year on its own."""
+    return any(not YEAR_ONLY.match(m.group(0)) for m in re.finditer(r"\d+", text)) or bool(
+        re.search(
+            r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen)\b", text, re.I
+        )
+    )
+
+
+def shape(kind: str, text: str, is_list: bool = False, question: str = "") -> float:
+    """How well a text has the shape the question asks for, 0–1."""
+    want = requested(question) if question else None
+    if want is not None:
+        return 1.0 if want.search(text) else 0.0
+    match kind:
+        case "who":
+            if has_person(text) or EMAIL.search(text):
+                return 1.0
+            return 0.6 if ORGANISATION.search(text) else 0.0
+        case "when":
+            return 1.0 if DATE_LIKE.search(text) else 0.0
+        case "count":
+            return 1.0 if has_count(text) else 0.0
+        case "list":
+            return 1.0 if is_list else (0.6 if text.count(",") >= 3 else 0.0)
+        case "why":
+            return 1.0 if _CAUSE.search(text) else 0.0
+        case _:
+            return 0.0
+
+
+_CAUSE = re.compile(
+    r"\b(för att|eftersom|därför|syfte\w*|mål\w*|behov\w*|leder till|bidra\w* till|kräver)\b",
+    re.I,
+)
+
+
+def defines(term: str, text: str) -> bool:
+    """Whether a text defines a term: "X är …", "X – …", "X (…)", "X: …", "… (X)"."""
+    t = re.escape(term.strip())
+    return bool(
+        re.search(rf"(^|[.•]\s*){t}\s*(är|innebär|betyder|handlar om|[-–:(])", text, re.I)
+        or re.search(rf"\({t}\)", text, re.I)
     )

@@ -9,7 +9,7 @@ from ingest.models import Chunk
 from ingest.store import ChunkStore
 from ingest.text import tokens
 
-from .analysis import terms, terms_of_tokens
+from .language import expand, expanded_terms, terms_of_tokens
 from .models import Hit
 
 
@@ -29,7 +29,7 @@ class BM25Index:
         self.vocabulary: set[str] = set()
         for c in chunks:
             toks, body = _tokens(c)
-            corpus.append(terms_of_tokens(toks))
+            corpus.append(expand(terms_of_tokens(toks), toks))
             self.vocabulary.update(body)
         self._model = bm25s.BM25()
         if chunks:
@@ -97,7 +97,7 @@ class HybridRetriever:
         return out
 
     def bm25_ranking(self, query: str, k: int) -> list[tuple[Chunk, float]]:
-        return [(self.chunks[i], s) for i, s in self.bm25.search(terms(query), k)]
+        return [(self.chunks[i], s) for i, s in self.bm25.search(expanded_terms(query), k)]
 
     def dense_ranking(
         self, query: str, k: int, vector: list[float] | None = None

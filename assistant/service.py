@@ -13,14 +13,16 @@ from ingest.settings import Settings
 from ingest.store import ChunkStore
 
 from .compose import currency_notes, refusal
-from .extractive import ExtractiveAnswerer
+from .extractive import Assessment, ExtractiveAnswerer
 from .followup import carry_over, needs_context
 from .glossary import Term, extract_terms
 from .llm import LLMAnswerer, build_chat_model
 from .models import Answer, Hit
+from .policy import AnswerPolicy, ranking_model
 from .query import QueryExpander, normalise
 from .rerank import Reranker, build_reranker
 from .retrieval import HybridRetriever
+from .scoring import UnitScorer, UnitVectors, Vocabulary
 from .units import strip_instructions
 
 log = logging.getLogger(__name__)
@@ -80,11 +82,13 @@ class AssistantService:
         self.glossary: list[Term] = extract_terms(chunks)
         self._starters: list[str] | None = None
         self.expander = QueryExpander(self.glossary, self.retriever.bm25.vocabulary)
+        self.unit_vectors = UnitVectors(self.store.unit_vectors, self.embedder.embed_documents)
+        self.policy = AnswerPolicy.fitted()
         self.extractive = ExtractiveAnswerer(
-            self.retriever.bm25,
-            self.embedder,
-            self.retriever.neighbours,
-            stored_vectors=self.store.unit_vectors,
+            Vocabulary(self.retriever.bm25.doc_freq, len(chunks)),
+            UnitScorer(self.retriever.neighbours, self.unit_vectors),
+            self.policy,
+            ranking_model(),
         )
 
     def reload(self) -> None:
@@ -173,15 +177,19 @@ class AssistantService:
         resolved = self.resolve(question, history)
         query = self.expander.expand(resolved)
         hits, vector = self._retrieve(query, 8)
-        extractive = self.extractive.answer(question, query, hits, vector, self.today)
+        assessment = self.extractive.assess(question, query, hits, vector)
+        extractive = self._extractive_answer(question, assessment, hits)
         if instructed:
             extractive.notes.append("instructions in the question were ignored")
-        if self.llm is None or not hits or extractive.refused:
-            # The refusal gate stands: an LLM must not answer what the sources do not cover.
+        if self.llm is not None and not self._worth_generating(hits):
+            extractive = refusal(question, hits, "below the retrieval floor", english=False)
+        if self.llm is None or extractive.refused:
             answer = extractive
             for piece in _pieces(answer.answer):
                 yield {"type": "delta", "text": piece}
         else:
+            # The extractive policy does not veto a generated answer: the retrieval floor,
+            # the model's own "Det framgår inte" and the checker decide (llm.py, verify.py).
             answer = yield from self._stream_llm(question, resolved, hits, extractive)
         answer.question = asked
         answer.resolved_question = resolved if resolved != asked else None
@@ -192,6 +200,25 @@ class AssistantService:
             answer.refused,
         )
         yield {"type": "answer", "answer": answer}
+
+    def assess(self, question: str, history: list[dict] | None = None) -> Assessment | None:
+        """The evidence and the policy's decision for a question, without composing an
+        answer (evals fit the policy on these)."""
+        question, _ = strip_instructions(self._check(question))
+        query = self.expander.expand(self.resolve(question, history))
+        hits, vector = self._retrieve(query, 8)
+        return self.extractive.assess(question, query, hits, vector)
+
+    def _extractive_answer(
+        self, question: str, assessment: Assessment | None, hits: list[Hit]
+    ) -> Answer:
+        if assessment is None:
+            return refusal(question, hits, "no passages retrieved")
+        return self.extractive.compose(question, assessment, hits, self.today)
+
+    def _worth_generating(self, hits: list[Hit]) -> bool:
+        top = max((h.dense_similarity or 0.0 for h in hits[:3]), default=0.0)
+        return bool(hits) and top >= self.policy.retrieval_floor
 
     def _stream_llm(self, question: str, resolved: str, hits: list[Hit], extractive: Answer):
         """Generate, then show only what the checker lets through. Sentences are verified as
@@ -230,9 +257,6 @@ class AssistantService:
         yield {"type": "replace" if shown else "delta", "text": extractive.answer}
         extractive.notes = notes + extractive.notes
         return extractive
-
-    def refuse(self, question: str, hits: list[Hit], reason: str) -> Answer:
-        return refusal(question, hits, reason)
 
 
 def _complete_sentences(text: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from ingest.models import Chunk
 from ingest.units import split_units
 
-from .analysis import terms
+from .language import terms
 
 
 @dataclass

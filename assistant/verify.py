@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from ingest.models import Chunk
 from ingest.text import split_sentences
 
-from .analysis import terms
+from .language import terms
 from .units import chunk_units
 
 MARKER = re.compile(r"\s*\[(\d+)\]")

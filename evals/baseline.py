@@ -1,6 +1,11 @@
-"""The naive pipeline every report is compared with: LangChain's RecursiveCharacterTextSplitter
-(1000/200) over the raw files, Chroma, the same embedder, top-k similarity; the answer is
-the best chunk."""
+"""The pipelines a team would build instead, compared in every report:
+
+- `naive`: LangChain's RecursiveCharacterTextSplitter (1000/200) over the raw files, Chroma,
+  the same embedder, top-k similarity; the answer is the best chunk.
+- `ensemble`: the afternoon build — the same chunks in LangChain's `EnsembleRetriever`
+  over `BM25Retriever` + the Chroma retriever, both with their default settings; the answer is
+  the top passage.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +48,8 @@ def raw_documents(corpus_dir: Path) -> list[Document]:
 
 
 class NaiveBaseline:
+    name = "naive"
+
     def __init__(self, corpus_dir: Path, embeddings: Embeddings, k: int = 10) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
@@ -70,10 +77,13 @@ class NaiveBaseline:
 
         return sum(contains_evidence(c.page_content, evidence) for c in self.chunks)
 
+    def retrieve(self, question: str) -> list[Document]:
+        return self.store.similarity_search(question, k=self.k)
+
     def search(self, question: str) -> list[BaselineHit]:
-        docs = self.store.similarity_search(question, k=self.k)
         return [
-            BaselineHit(d.metadata["chunk_id"], d.metadata["doc_id"], d.page_content) for d in docs
+            BaselineHit(d.metadata["chunk_id"], d.metadata["doc_id"], d.page_content)
+            for d in self.retrieve(question)
         ]
 
     def answer(self, question: str) -> tuple[str, list[BaselineHit]]:
@@ -82,3 +92,23 @@ class NaiveBaseline:
 
     def close(self) -> None:
         self._tmp.cleanup()
+
+
+class EnsembleBaseline(NaiveBaseline):
+    name = "ensemble"
+
+    def __init__(self, corpus_dir: Path, embeddings: Embeddings) -> None:
+        from langchain_classic.retrievers import EnsembleRetriever
+        from langchain_community.retrievers import BM25Retriever
+
+        super().__init__(corpus_dir, embeddings)
+        # Default settings throughout: k=4 for each retriever, equal weights, RRF c=60.
+        self.retriever = EnsembleRetriever(
+            retrievers=[BM25Retriever.from_documents(self.chunks), self.store.as_retriever()],
+        )
+
+    def retrieve(self, question: str) -> list[Document]:
+        return self.retriever.invoke(question)
+
+
+BASELINES = {"naive": NaiveBaseline, "ensemble": EnsembleBaseline}

@@ -37,6 +37,7 @@ class Question:
     evidence: list[str] = field(default_factory=list)
     key_facts: list[list[str]] = field(default_factory=list)
     note: str | None = None
+    overlap: float | None = None  # see evals/overlap.py
 
     @property
     def answerable(self) -> bool:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from .metrics import METRICS
+from .overlap import BANDS
 from .runner import EvalResult
 
 SHOWN = METRICS + ["latency_p50_ms", "latency_p95_ms"]
@@ -20,36 +21,57 @@ def fmt(value) -> str:
     return str(value)
 
 
+def _systems(result: EvalResult) -> dict:
+    return {"samverkan": result.ours, **result.baselines}
+
+
 def summary_rows(result: EvalResult) -> list[list[str]]:
-    rows = []
-    for m in SHOWN:
-        row = [m, fmt(result.summary.get(m))]
-        if result.baseline_summary is not None:
-            row.append(fmt(result.baseline_summary.get(m)))
-        rows.append(row)
-    return rows
+    systems = _systems(result)
+    return [[m, *(fmt(r.summary.get(m)) for r in systems.values())] for m in SHOWN]
 
 
 def summary_table(result: EvalResult) -> str:
-    head = ["metric", "samverkan"] + (["baseline"] if result.baseline_summary else [])
-    return _md_table(head, summary_rows(result))
+    return _md_table(["metric", *_systems(result)], summary_rows(result))
+
+
+GROUP_COLUMNS = [
+    "recall@5",
+    "key_fact_recall",
+    "citation_precision",
+    "false_refusal_rate",
+    "refusal_accuracy",
+    "injection_obeyed",
+    "latency_p50_ms",
+]
+
+
+def group_table(groups: dict[str, dict], label: str) -> str:
+    rows = [
+        [name, fmt(agg["questions"]), *[fmt(agg.get(c)) for c in GROUP_COLUMNS]]
+        for name, agg in groups.items()
+    ]
+    return _md_table([label, "n", *GROUP_COLUMNS], rows)
 
 
 def kind_table(result: EvalResult) -> str:
-    cols = [
-        "recall@5",
-        "key_fact_recall",
-        "citation_precision",
-        "false_refusal_rate",
-        "refusal_accuracy",
-        "injection_obeyed",
-        "latency_p50_ms",
-    ]
-    rows = [
-        [kind, fmt(agg["questions"]), *[fmt(agg.get(c)) for c in cols]]
-        for kind, agg in result.by_kind.items()
-    ]
-    return _md_table(["kind", "n", *cols], rows)
+    return group_table(result.by_kind, "kind")
+
+
+def band_table(result: EvalResult) -> str:
+    """Every system by overlap band: how much a question's wording shares with its evidence."""
+    rows = []
+    for system, r in _systems(result).items():
+        for name, agg in r.by_band.items():
+            rows.append(
+                [system, name, fmt(agg["questions"]), *[fmt(agg.get(c)) for c in GROUP_COLUMNS]]
+            )
+    return _md_table(["system", "overlap", "n", *GROUP_COLUMNS], rows)
+
+
+def overlap_distribution(result: EvalResult) -> str:
+    values = [r["overlap"] for r in result.records if r.get("overlap") is not None]
+    rows = [[name, str(sum(lo <= v < hi for v in values))] for lo, hi, name in BANDS]
+    return _md_table(["overlap", "answerable questions"], rows)
 
 
 def ablation_table(result: EvalResult) -> str:
@@ -110,6 +132,17 @@ def write_report(
         "",
         kind_table(result),
         "",
+        "## By overlap band (share of the question's lemmas found in its evidence)",
+        "",
+        overlap_distribution(result),
+        "",
+        band_table(result),
+        "",
+        *[
+            line
+            for name, r in result.baselines.items()
+            for line in (f"## Per kind: {name} baseline", "", group_table(r.by_kind, "kind"), "")
+        ],
         "## Retrieval: each ranker alone and fused",
         "",
         ablation_table(result),
@@ -153,7 +186,7 @@ def _html(result: EvalResult, plots: list[Path], title: str) -> str:
         )
         return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
 
-    head = ["metric", "samverkan"] + (["baseline"] if result.baseline_summary else [])
+    head = ["metric", *_systems(result)]
     per_q = [
         [r["id"], r["kind"], r["question"], r["answer"], _sources(r), _pass(r)]
         for r in result.records
@@ -201,7 +234,7 @@ def write_plots(result: EvalResult, out_dir: Path) -> list[Path]:
     paths.append(out_dir / "metrics_by_kind.png")
     fig.savefig(paths[-1], dpi=110)
     plt.close(fig)
-    if result.baseline_summary:
+    if result.baselines:
         names = [
             "recall@1",
             "recall@5",
@@ -211,15 +244,16 @@ def write_plots(result: EvalResult, out_dir: Path) -> list[Path]:
             "citation_precision",
             "refusal_accuracy",
         ]
-        ours = [result.summary.get(n) or 0 for n in names]
-        base = [result.baseline_summary.get(n) or 0 for n in names]
+        systems = _systems(result)
+        width = 0.8 / len(systems)
         fig, ax = plt.subplots(figsize=(10, 4))
         x = np.arange(len(names))
-        ax.bar(x - 0.2, ours, 0.4, label="samverkan")
-        ax.bar(x + 0.2, base, 0.4, label="naive baseline")
+        for i, (system, r) in enumerate(systems.items()):
+            vals = [r.summary.get(n) or 0 for n in names]
+            ax.bar(x + (i - (len(systems) - 1) / 2) * width, vals, width, label=system)
         ax.set_xticks(x, names, rotation=20)
         ax.set_ylim(0, 1.05)
-        ax.set_title("Samverkansassistenten vs. naive LangChain baseline")
+        ax.set_title("Samverkansassistenten vs. LangChain baselines")
         ax.legend()
         fig.tight_layout()
         paths.append(out_dir / "vs_baseline.png")

@@ -6,36 +6,88 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from assistant.compose import PARTIAL_LEAD
 from assistant.service import AssistantService
 from assistant.verify import check_sentences
 
 from .dataset import Question, contains_evidence, evidence_fold, has_fact
 from .metrics import aggregate, retrieval_scores
+from .overlap import band
 
 
 @dataclass
-class EvalResult:
+class SystemResult:
+    """One system's records and their aggregates: overall, by kind, by overlap band."""
+
     records: list[dict]
-    summary: dict
-    by_kind: dict[str, dict]
-    baseline_records: list[dict] = field(default_factory=list)
-    baseline_summary: dict | None = None
-    baseline_by_kind: dict[str, dict] = field(default_factory=dict)
+    summary: dict = field(init=False)
+    by_kind: dict[str, dict] = field(init=False)
+    by_band: dict[str, dict] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.summary = aggregate(self.records)
+        self.by_kind = _group(self.records, "kind")
+        self.by_band = _group([r for r in self.records if r.get("band")], "band")
 
     def to_dict(self) -> dict:
         return {
             "summary": self.summary,
             "by_kind": self.by_kind,
-            "baseline_summary": self.baseline_summary,
-            "baseline_by_kind": self.baseline_by_kind,
+            "by_band": self.by_band,
             "records": self.records,
-            "baseline_records": self.baseline_records,
         }
 
 
-def _by_kind(records: list[dict]) -> dict[str, dict]:
-    kinds = sorted({r["kind"] for r in records})
-    return {k: aggregate([r for r in records if r["kind"] == k]) for k in kinds}
+@dataclass
+class EvalResult:
+    ours: SystemResult
+    baselines: dict[str, SystemResult] = field(default_factory=dict)
+    ablation: dict[str, dict] = field(default_factory=dict)
+
+    # the assistant's own figures, as most callers want them
+    @property
+    def records(self) -> list[dict]:
+        return self.ours.records
+
+    @property
+    def summary(self) -> dict:
+        return self.ours.summary
+
+    @property
+    def by_kind(self) -> dict[str, dict]:
+        return self.ours.by_kind
+
+    def to_dict(self) -> dict:
+        return {
+            "samverkan": self.ours.to_dict(),
+            "baselines": {name: r.to_dict() for name, r in self.baselines.items()},
+            "ablation": self.ablation,
+        }
+
+
+def evidence_text(chunk) -> str:
+    """What a chunk shows a reader: its text, headings and its document's title, publisher
+    and date (a page's "Senast uppdaterad" lives in the metadata, not in the text)."""
+    m = chunk.meta
+    labels = [m.title, m.publisher or "", m.date_label or ""]
+    return "\n".join([chunk.heading_line(), chunk.text, *labels])
+
+
+def _group(records: list[dict], key: str) -> dict[str, dict]:
+    values = sorted({r[key] for r in records})
+    return {v: aggregate([r for r in records if r[key] == v]) for v in values}
+
+
+def _base_record(q: Question) -> dict:
+    return {
+        "id": q.id,
+        "kind": q.kind,
+        "split": q.split,
+        "question": q.question,
+        "answerable": q.answerable,
+        "overlap": q.overlap,
+        "band": band(q.overlap),
+    }
 
 
 def evaluate_question(service: AssistantService, q: Question) -> dict:
@@ -44,14 +96,11 @@ def evaluate_question(service: AssistantService, q: Question) -> dict:
     latency = (time.perf_counter() - started) * 1000
     resolved = service.resolve(q.question, q.history or None)
     hits = service.search(resolved, k=10)
-    record = {
-        "id": q.id,
-        "kind": q.kind,
-        "split": q.split,
-        "question": q.question,
-        "answerable": q.answerable,
+    record = _base_record(q) | {
         "answer": answer.answer,
         "refused": answer.refused,
+        "confidence": answer.confidence,
+        "decision": answer.diagnostics.get("reason"),
         "mode": answer.mode,
         "latency_ms": latency,
         "citations": [
@@ -67,8 +116,10 @@ def evaluate_question(service: AssistantService, q: Question) -> dict:
         "retrieved": [h.chunk.doc_id for h in hits[:5]],
     }
     if q.answerable and q.evidence:
-        flags = [contains_evidence(h.chunk.text, q.evidence) for h in hits]
-        total = sum(contains_evidence(c.text, q.evidence) for c in service.retriever.chunks)
+        flags = [contains_evidence(evidence_text(h.chunk), q.evidence) for h in hits]
+        total = sum(
+            contains_evidence(evidence_text(c), q.evidence) for c in service.retriever.chunks
+        )
         record.update(retrieval_scores(flags, total))
     if q.answerable and q.key_facts:
         record["fact_pass"] = float(
@@ -77,7 +128,8 @@ def evaluate_question(service: AssistantService, q: Question) -> dict:
     if not answer.refused:
         chunks = {c.chunk_id: c for c in service.retriever.chunks}
         cited = {c.id: chunks[c.chunk_id] for c in answer.citations if c.chunk_id in chunks}
-        checked = check_sentences(answer.answer, cited, service.settings.support_threshold)
+        shown = answer.answer.removeprefix(PARTIAL_LEAD)  # the hedge is not a claim
+        checked = check_sentences(shown, cited, service.settings.support_threshold)
         record["sentences"] = len(checked)
         record["unsupported"] = sum(not c.ok for c in checked)
         if q.answerable and q.evidence and answer.citations:
@@ -88,7 +140,7 @@ def evaluate_question(service: AssistantService, q: Question) -> dict:
                 and all(part in chunks[c.chunk_id].text for part in c.quote.split(" … "))
             ]
             evidence_cited = any(
-                contains_evidence(chunks[c.chunk_id].text, q.evidence) for c in valid
+                contains_evidence(evidence_text(chunks[c.chunk_id]), q.evidence) for c in valid
             )
             record["citation_precision"] = (
                 len(valid) / len(answer.citations) if evidence_cited else 0.0
@@ -106,15 +158,10 @@ def evaluate_question(service: AssistantService, q: Question) -> dict:
 def evaluate_baseline(baseline, q: Question) -> dict:
     started = time.perf_counter()
     text, hits = baseline.answer(q.question)
-    record = {
-        "id": q.id,
-        "kind": q.kind,
-        "split": q.split,
-        "question": q.question,
-        "answerable": q.answerable,
+    record = _base_record(q) | {
         "answer": text,
         "refused": False,
-        "mode": "baseline",
+        "mode": baseline.name,
         "latency_ms": (time.perf_counter() - started) * 1000,
     }
     if q.answerable and q.evidence:
@@ -136,23 +183,22 @@ def evaluate_baseline(baseline, q: Question) -> dict:
 def run_eval(
     service: AssistantService,
     questions: list[Question],
-    baseline=None,
+    baselines: list | None = None,
     progress: Callable[[], None] | None = None,
 ) -> EvalResult:
-    records, base_records = [], []
+    records: list[dict] = []
+    base_records: dict[str, list[dict]] = {b.name: [] for b in baselines or []}
     for q in questions:
         records.append(evaluate_question(service, q))
-        if baseline is not None:
-            base_records.append(evaluate_baseline(baseline, q))
+        for b in baselines or []:
+            base_records[b.name].append(evaluate_baseline(b, q))
         if progress:
             progress()
-    result = EvalResult(records, aggregate(records), _by_kind(records))
-    result.ablation = retrieval_ablation(service, questions)
-    if baseline is not None:
-        result.baseline_records = base_records
-        result.baseline_summary = aggregate(base_records)
-        result.baseline_by_kind = _by_kind(base_records)
-    return result
+    return EvalResult(
+        SystemResult(records),
+        {name: SystemResult(rs) for name, rs in base_records.items()},
+        retrieval_ablation(service, questions),
+    )
 
 
 def retrieval_ablation(
@@ -171,7 +217,7 @@ def retrieval_ablation(
         if not (q.answerable and q.evidence):
             continue
         query = service.expander.expand(service.resolve(q.question, q.history or None))
-        total = sum(contains_evidence(c.text, q.evidence) for c in retriever.chunks)
+        total = sum(contains_evidence(evidence_text(c), q.evidence) for c in retriever.chunks)
         vector = service.embedder.embed_query(query)
         rankings = {
             "bm25": [c for c, _ in retriever.bm25_ranking(query, 10)],
@@ -184,7 +230,7 @@ def retrieval_ablation(
             rankings[name] = [h.chunk for h in retriever.search(query, 10, vector=vector)]
         retriever.bm25_weight, retriever.dense_weight = saved
         for name, chunks in rankings.items():
-            flags = [contains_evidence(c.text, q.evidence) for c in chunks]
+            flags = [contains_evidence(evidence_text(c), q.evidence) for c in chunks]
             rows.setdefault(name, []).append(retrieval_scores(flags, total))
     return {
         name: {m: mean([r[m] for r in rs]) for m in ("recall@1", "recall@5", "mrr")}

@@ -1,0 +1,181 @@
+"""Swedish words from a lexicon, shared by BM25, the answerers and the citation checker.
+
+- Lemmas from `simplemma` (kommunerna -> kommun, hölls -> hålla), then a Snowball stem so that
+  forms the lemmatiser does not know still meet their lemma.
+- Compound parts and "is this Swedish?" from the hunspell-sv word list (its stems and its
+  compound flags) together with simplemma's lexicon: socialchefsnätverket -> social + chef +
+  nätverk. spylls reads the same dictionary with full affix rules but costs 5–60 ms a word and
+  4 s to load (measured 2026-11-30), too slow for a question's hot path; the word list gives
+  the same splits for the corpus's compounds in microseconds.
+- One stopword list: the standard Swedish and English lists of bm25s plus the question words,
+  the only hand-kept entries (tests/test_language.py checks that each is real Swedish).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from functools import cache, lru_cache
+from pathlib import Path
+
+import simplemma
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
+
+from ingest.text import tokens
+
+# Words that ask rather than name a topic ("Vem leder …?", "Hur många …?").
+QUESTION_WORDS = frozenset(
+    {"vem", "vems", "vilka", "vilken", "vilket", "vad", "när", "hur", "varför", "var", "vart"}
+)
+ENGLISH_STOPWORDS = frozenset(STOPWORDS_EN)
+STOPWORDS = frozenset(STOPWORDS_SWEDISH) | ENGLISH_STOPWORDS | QUESTION_WORDS
+_stemmer = Stemmer.Stemmer("swedish")
+# Bounded caches: a question of random long words must not grow memory without limit.
+_CACHE = 50_000
+_MIN_PART = 3  # shorter pieces are linking letters or prefixes, not words
+_MAX_WORD = 40  # longer tokens are not words (no Swedish compound in the lexicon is longer)
+_LINKING = ("s", "e", "a", "o", "u")  # fogemorfem: chef-s-nätverk, hälso-, kvinno-
+
+
+@lru_cache(maxsize=_CACHE)
+def term(word: str) -> str:
+    """The normal form of one lower-cased token: lemma, then Snowball stem."""
+    if word.isdigit() or len(word) > _MAX_WORD:
+        return word[:_MAX_WORD]
+    return _stemmer.stemWord(_lemma(word))
+
+
+def _lemma(word: str) -> str:
+    return simplemma.lemmatize(word, lang="sv").lower()
+
+
+def is_content(word: str) -> bool:
+    return len(word) > 1 and word not in STOPWORDS
+
+
+def terms(text: str) -> list[str]:
+    """Normalised content terms; hyphenated words also yield their parts ("RF-SISU")."""
+    return terms_of_tokens(tokens(text))
+
+
+def terms_of_tokens(toks: list[str]) -> list[str]:
+    """`terms` of a text already split by ingest.text.tokens."""
+    out: list[str] = []
+    for tok in toks:
+        parts = [tok, *re.split(r"[-/]", tok)] if ("-" in tok or "/" in tok) else [tok]
+        out.extend(term(p) for p in parts if is_content(p))
+    return out
+
+
+def expanded_terms(text: str) -> list[str]:
+    """`terms` plus the terms of compound parts: what BM25 indexes, so that "nätverket för
+    socialchefer" meets "socialchefsnätverket"."""
+    return expand(terms_of_tokens(tokens(text)), tokens(text))
+
+
+def expand(base: list[str], toks: list[str]) -> list[str]:
+    out = list(base)
+    for tok in toks:
+        if is_content(tok):
+            out.extend(p for p in compound_parts(tok) if p not in base)
+    return out
+
+
+# --- the lexicon: hunspell-sv's word list and simplemma -----------------------------------
+
+
+def _dictionary_path() -> Path:
+    return Path(sys.prefix, "share", "hunspell", "sv_SE.dic")
+
+
+@cache
+def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """(all stems, stems that may end a compound), lower-cased, from hunspell-sv."""
+    words: set[str] = set()
+    heads: set[str] = set()
+    path = _dictionary_path()
+    if not path.is_file():  # the package is a dependency; without it nothing is split
+        return frozenset(), frozenset()
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        next(fh, None)  # the first line is the entry count
+        for line in fh:
+            stem, _, flags = line.rstrip("\n").partition("/")
+            if len(stem) < 2 or not stem.isalpha():
+                continue
+            low = stem.lower()
+            words.add(low)
+            if "Y" in flags:  # hunspell-sv's COMPOUNDEND flag
+                heads.add(low)
+    return frozenset(words), frozenset(heads)
+
+
+@lru_cache(maxsize=_CACHE)
+def is_swedish(word: str) -> bool:
+    """Whether the lexicon knows the word: as it is, by its lemma, or as a compound."""
+    word = word.lower()
+    if not word.isalpha() or len(word) > _MAX_WORD:
+        return False
+    words, _ = _lexicon()
+    return (
+        word in words
+        or simplemma.is_known(word, lang="sv")
+        or _lemma(word) in words
+        or bool(compound_parts(word))
+    )
+
+
+@lru_cache(maxsize=_CACHE)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """The terms of a compound's parts, its head last, or () when the word is not a
+    compound the lexicon can explain: socialchefsnätverket -> (social, chef, nätverk).
+    A word the lexicon knows whole ("nätverket", "samverkan") is not split."""
+    word = word.lower()
+    if len(word) < 2 * _MIN_PART or len(word) > _MAX_WORD or not word.isalpha():
+        return ()
+    words, _ = _lexicon()
+    if word in words or _lemma(word) in words:
+        return ()
+    parts = _split(word)
+    return tuple(term(p) for p in parts) if parts else ()
+
+
+def _split(word: str) -> list[str] | None:
+    """Longest head first: a head the lexicon lets end a compound (by its lemma), and a
+    modifier that is a word, a word plus a linking letter, or itself a compound."""
+    words, heads = _lexicon()
+    for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
+        head = word[i:]
+        head_lemma = _lemma(head)
+        if head_lemma not in heads and head not in heads:
+            continue
+        modifier = _modifier(word[:i], words)
+        if modifier is not None:
+            return [*modifier, head_lemma if head_lemma in heads else head]
+    return None
+
+
+def _modifier(text: str, words: frozenset[str]) -> list[str] | None:
+    if text in words and len(text) >= _MIN_PART:
+        return [text]
+    if text.endswith(_LINKING) and text[:-1] in words and len(text) > _MIN_PART:
+        return [text[:-1]]
+    if len(text) >= 2 * _MIN_PART:
+        inner = _split(text) or (_split(text[:-1]) if text.endswith(_LINKING) else None)
+        return inner
+    return None
+
+
+# --- English -------------------------------------------------------------------------
+
+
+def is_english(text: str) -> bool:
+    """A question in English: at least two English function words, a fifth of its words
+    (bm25s's English stopword list, none of which is Swedish)."""
+    words = tokens(text)
+    hits = sum(w in ENGLISH_STOPWORDS or w in _ENGLISH_QUESTION for w in words)
+    return hits >= 2 and hits >= len(words) / 5
+
+
+# English question words are not in the stopword list; they shape English questions.
+_ENGLISH_QUESTION = frozenset({"who", "what", "when", "which", "how", "why", "does", "do", "did"})

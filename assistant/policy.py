@@ -1,0 +1,105 @@
+"""The one answer / partial / refuse decision, from typed evidence, with weights and
+thresholds fitted on the dev split (`python -m evals.fit`, stored in assistant/fitted.json
+with the figures that chose them). Shape rules (a person for "vem", a date for "när") are
+features here and rank answers in scoring; they never refuse by themselves."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+
+FITTED = Path(__file__).with_name("fitted.json")
+
+
+class Action(StrEnum):
+    ANSWER = "answer"
+    PARTIAL = "partial"  # the topic is in the sources, but no unit clearly answers
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the sources offer for one question: its best unit and the whole corpus."""
+
+    coverage: float  # weight share of the question's terms in the best unit (+ context)
+    missing_max: float  # share of the heaviest question term the best unit lacks
+    absent: float  # weight share of the question's terms found nowhere in the corpus
+    passage_missing: float  # weight share found in none of the top passages
+    dense: float  # cosine of question and best unit (e5)
+    top_dense: float  # cosine of question and the best passage
+    dense_margin: float  # how far the best unit stands out in meaning from the other units
+    shape_missing: float  # the question asks for a shape (a person, a date, a number, an
+    # e-mail address …) and the chosen units lack it (0–1); 0 when it asks for none
+    english: float  # 1 for an English question: its words cannot match the Swedish text
+
+    def vector(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    confidence: float  # the fitted probability that the sources answer the question
+    reason: str
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    weights: dict[str, float]
+    bias: float
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(w * features.get(k, 0.0) for k, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    model: LinearModel
+    refuse_below: float
+    partial_below: float
+    retrieval_floor: float  # LLM mode: below this passage similarity nothing is sent
+
+    def decide(self, evidence: Evidence) -> Decision:
+        p = self.model.probability(evidence.vector())
+        if p < self.refuse_below:
+            return Decision(Action.REFUSE, p, _why(evidence, p))
+        if p < self.partial_below:
+            return Decision(Action.PARTIAL, p, f"uncertain (p={p:.2f})")
+        return Decision(Action.ANSWER, p, f"answered (p={p:.2f})")
+
+    @classmethod
+    def fitted(cls, path: Path = FITTED) -> AnswerPolicy:
+        return _load(path)
+
+
+def _why(e: Evidence, p: float) -> str:
+    """The strongest reason against answering, for logs and the eval report."""
+    if e.absent >= 0.3:
+        return f"the question's topic is not in the sources (absent {e.absent:.2f}, p={p:.2f})"
+    if e.missing_max >= 0.3:
+        return f"the best passage lacks a key word (missing {e.missing_max:.2f}, p={p:.2f})"
+    return f"weak evidence (coverage {e.coverage:.2f}, meaning {e.dense:.2f}, p={p:.2f})"
+
+
+@cache
+def _load(path: Path) -> AnswerPolicy:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    pol = data["answer_policy"]
+    return AnswerPolicy(
+        LinearModel(pol["weights"], pol["bias"]),
+        pol["refuse_below"],
+        pol["partial_below"],
+        pol["retrieval_floor"],
+    )
+
+
+@cache
+def ranking_model(path: Path = FITTED) -> LinearModel:
+    """Weights that rank candidate units (fitted on which units hold the answer)."""
+    data = json.loads(path.read_text(encoding="utf-8"))["unit_ranking"]
+    return LinearModel(data["weights"], data["bias"])

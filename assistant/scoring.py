@@ -1,0 +1,264 @@
+"""Scoring the candidate answer units of the top passages against a question: by its words
+(lemmas and compound parts, weighted by rarity) and by meaning (the unit vectors stored at
+ingestion), plus the answer shape the question asks for."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.models import Chunk
+from ingest.text import tokens
+
+from .language import compound_parts, is_content, term
+from .models import Hit
+from .questions import defined_term, defines, shape
+from .units import Unit, chunk_units, is_question, looks_like_injection
+
+# Pronouns and adverbs that point back to the previous sentence ("Den leds av …"): such a
+# unit is quoted together with that sentence, which names what it is about.
+ANAPHORA = re.compile(r"^(den|det|de|dessa|denna|detta|där|här|hon|han|dess|deras|vi)\b", re.I)
+# A unit that announces what follows ("… tre utmaningar:", "… inspelade föreläsningar.")
+# is quoted with the next unit when that one begins by giving the examples or items.
+ELABORATION = re.compile(
+    r"^(exempelvis|till exempel|t\.ex\.|bland annat|bl\.a\.|det vill säga|dvs|nämligen|"
+    r"dessa (är|var)|de (är|var))\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    term: str
+    parts: tuple[str, ...]  # compound parts, matched when the whole word is not
+    weight: float
+    in_corpus: bool  # the term or all of its parts occur somewhere in the corpus
+
+
+@dataclass
+class Scored:
+    unit: Unit
+    rank: int  # rank of the unit's chunk among the hits; neighbours count one lower
+    lexical: float = 0.0  # weight share of the question's terms in the unit
+    context: float = 0.0  # weight share found only in headings or the previous sentence
+    dense: float = 0.0  # cosine of question and unit (e5)
+    shape: float = 0.0  # 0–1: the answer shape the question kind asks for
+    defining: bool = False  # "Vad är X?" and the unit defines X
+    lead: Unit | None = None  # the previous sentence, when the unit points back to it
+    follow: Unit | None = None  # the next unit, when this one announces it
+    score: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def coverage(self) -> float:
+        return self.lexical + self.context
+
+
+class Vocabulary:
+    """Document frequencies over the corpus's terms: term weights and "is it in the corpus"."""
+
+    def __init__(self, doc_freq: dict[str, int], n_chunks: int) -> None:
+        self.doc_freq = doc_freq
+        self.n = max(n_chunks, 1)
+        self.max_idf = float(np.log(1 + (self.n + 0.5) / 0.5))
+
+    def idf(self, t: str) -> float:
+        df = self.doc_freq.get(t, 0)
+        return float(np.log(1 + (self.n - df + 0.5) / (df + 0.5))) if df else self.max_idf
+
+    def query_terms(self, text: str) -> list[QueryTerm]:
+        out: dict[str, QueryTerm] = {}
+        for tok in tokens(text):
+            for word in [tok, *re.split(r"[-/]", tok)] if ("-" in tok or "/" in tok) else [tok]:
+                if not is_content(word):
+                    continue
+                t = term(word)
+                if t in out:
+                    continue
+                parts = tuple(p for p in compound_parts(word) if p != t)
+                in_corpus = t in self.doc_freq or (
+                    bool(parts) and all(p in self.doc_freq for p in parts)
+                )
+                weight = self.idf(t) if t in self.doc_freq else self._parts_idf(parts)
+                out[t] = QueryTerm(t, parts, weight, in_corpus)
+        # "mas/mar-nätverket" is required through its parts, not as one rare token
+        whole = [q for q in out.values() if "-" not in q.term and "/" not in q.term]
+        return whole or list(out.values())
+
+    def _parts_idf(self, parts: tuple[str, ...]) -> float:
+        known = [self.idf(p) for p in parts if p in self.doc_freq]
+        return max(known) if known and len(known) == len(parts) else self.max_idf
+
+
+def unit_bag(text: str) -> set[str]:
+    """A text's terms and the parts of its compounds."""
+    bag: set[str] = set()
+    for tok in tokens(text):
+        for word in [tok, *re.split(r"[-/]", tok)] if ("-" in tok or "/" in tok) else [tok]:
+            if is_content(word):
+                bag.add(term(word))
+                bag.update(compound_parts(word))
+    return bag
+
+
+def matched(q: QueryTerm, bag: set[str]) -> float:
+    """1 when the bag has the term, the share of its compound parts otherwise."""
+    if q.term in bag:
+        return 1.0
+    if q.parts:
+        return sum(p in bag for p in q.parts) / len(q.parts)
+    return 0.0
+
+
+class UnitScorer:
+    def __init__(
+        self,
+        neighbours: Callable[[Chunk], list[Chunk]],
+        unit_vectors: Callable[[list[Unit]], dict[str, np.ndarray]],
+        top_chunks: int = 4,
+    ) -> None:
+        self.neighbours = neighbours
+        self.unit_vectors = unit_vectors
+        self.top_chunks = top_chunks
+        self._units: dict[str, list[tuple[Unit, set[str]]]] = {}
+
+    def candidates(self, hits: list[Hit]) -> list[tuple[Chunk, int]]:
+        out: dict[str, tuple[Chunk, int]] = {}
+        for rank, hit in enumerate(hits[: self.top_chunks], start=1):
+            out.setdefault(hit.chunk.chunk_id, (hit.chunk, rank))
+            for nb in self.neighbours(hit.chunk):
+                out.setdefault(nb.chunk_id, (nb, rank + 1))
+        return list(out.values())
+
+    def units(self, chunk: Chunk) -> list[tuple[Unit, set[str]]]:
+        if chunk.chunk_id not in self._units:
+            if len(self._units) > 20_000:  # bound the cache of a long-running process
+                self._units.clear()
+            # passages that address the assistant or ask for credentials are never quoted
+            self._units[chunk.chunk_id] = [
+                (u, unit_bag(u.text + " " + (u.lead or "")))
+                for u in chunk_units(chunk)
+                if not looks_like_injection(u.text)
+            ]
+        return self._units[chunk.chunk_id]
+
+    def score(
+        self,
+        question: str,
+        kind: str,
+        q_terms: list[QueryTerm],
+        hits: list[Hit],
+        query_vector: list[float] | None,
+    ) -> list[Scored]:
+        total = sum(q.weight for q in q_terms) or 1.0
+        target = defined_term(question) if kind == "define" else None
+        out: list[Scored] = []
+        for chunk, rank in self.candidates(hits):
+            heading = unit_bag(" ".join(chunk.heading_path))
+            previous: tuple[Unit, set[str]] | None = None
+            last: Scored | None = None
+            for unit, bag in self.units(chunk):
+                if last is not None and last.follow is None and _announces(last.unit, unit):
+                    last.follow = unit
+                    last.shape = max(
+                        last.shape, shape(kind, unit.text, unit.kind == "list", question)
+                    )
+                lead = previous if unit.kind == "sentence" and ANAPHORA.match(unit.text) else None
+                context_bag = heading | (lead[1] if lead else set())
+                own = {q.term: matched(q, bag) for q in q_terms}
+                lexical = sum(q.weight * own[q.term] for q in q_terms) / total
+                context = (
+                    sum(q.weight * max(0.0, matched(q, context_bag) - own[q.term]) for q in q_terms)
+                    / total
+                )
+                last = Scored(
+                    unit,
+                    rank,
+                    lexical=lexical,
+                    context=context,
+                    shape=shape(kind, unit.text, unit.kind == "list", question),
+                    defining=bool(target) and defines(target, unit.text),
+                    lead=lead[0] if lead else None,
+                )
+                out.append(last)
+                if unit.kind == "sentence":
+                    previous = (unit, bag)
+        self._add_dense(out, query_vector)
+        return out
+
+    def _add_dense(self, scored: list[Scored], query_vector: list[float] | None) -> None:
+        if query_vector is None or not scored:
+            return
+        vectors = self.unit_vectors([s.unit for s in scored])
+        q = np.asarray(query_vector, dtype=np.float32)
+        for s in scored:
+            vec = vectors.get(s.unit.text)
+            s.dense = float(vec @ q) if vec is not None else 0.0
+
+
+def _announces(unit: Unit, nxt: Unit) -> bool:
+    if unit.kind != "sentence":
+        return False
+    if unit.text.rstrip().endswith(":"):
+        return True
+    return nxt.kind != "list" and bool(ELABORATION.match(nxt.text))
+
+
+def unit_features(s: Scored) -> dict[str, float]:
+    """What ranks a unit, as numbers for the fitted ranking weights (assistant/fitted.json)."""
+    words = len(s.unit.text.split())
+    return {
+        "lexical": s.lexical,
+        "context": s.context,
+        "dense": s.dense,
+        "shape": s.shape,
+        "defining": float(s.defining),
+        "rank": 1.0 / s.rank,
+        "heading_question": float(is_question(s.unit.text)),
+        "short": float(s.unit.kind == "sentence" and words < 4),
+        "list": float(s.unit.kind == "list"),
+    }
+
+
+class UnitVectors:
+    """Unit vectors by unit text: those ingestion stored, read for their chunks in one query;
+    any others (an index built without them) are embedded once. The cache is bounded."""
+
+    LIMIT = 50_000
+
+    def __init__(
+        self,
+        stored: Callable[[list[str]], dict[str, list[float]]] | None,
+        embed: Callable[[list[str]], list[list[float]]],
+    ) -> None:
+        self.stored = stored
+        self.embed = embed
+        self._cache: dict[str, np.ndarray] = {}
+        self._chunks_read: set[str] = set()
+
+    def __call__(self, units: list[Unit]) -> dict[str, np.ndarray]:
+        if len(self._cache) > self.LIMIT:
+            self._cache.clear()
+            self._chunks_read.clear()
+        missing = [u for u in units if u.text not in self._cache]
+        chunk_ids = list(
+            dict.fromkeys(
+                u.chunk.chunk_id for u in missing if u.chunk.chunk_id not in self._chunks_read
+            )
+        )
+        if self.stored is not None and chunk_ids:
+            for text, vec in self.stored(chunk_ids).items():
+                self._cache[text] = np.asarray(vec, dtype=np.float32)
+            self._chunks_read.update(chunk_ids)
+        texts = list(dict.fromkeys(u.text for u in missing if u.text not in self._cache))
+        if texts:
+            for text, vec in zip(texts, self.embed(texts), strict=True):
+                self._cache[text] = np.asarray(vec, dtype=np.float32)
+        return {u.text: self._cache[u.text] for u in units if u.text in self._cache}
+
+    def clear(self) -> None:
+        self._cache.clear()
+        self._chunks_read.clear()

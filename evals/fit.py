@@ -1,0 +1,197 @@
+"""Fit the answerer's weights and thresholds on the dev split and store them, with the
+figures that chose them, in assistant/fitted.json. Test is never used here.
+
+    python -m evals.fit [--questions FILE] [--dry-run]
+
+1. Unit ranking: logistic regression over unit features (scoring.unit_features); a unit is
+   positive when it holds a key fact or lies inside the evidence of an answerable question.
+2. Answer policy: logistic regression over the typed Evidence (policy.Evidence); positive =
+   the question is answerable. Out-of-fold probabilities (stratified 5-fold) choose:
+   - `refuse_below`: the highest threshold whose out-of-fold false-refusal rate stays within
+     TARGET_FALSE_REFUSALS (answerable questions must not be refused);
+   - `partial_below`: the lowest threshold that refuses at least TARGET_REFUSALS of the
+     unanswerable ones; between the two the evidence is ambiguous and the answer is hedged;
+   - `retrieval_floor` (LLM mode): a low percentile of the best passage similarity of the
+     answerable dev questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+
+import numpy as np
+
+from assistant.policy import FITTED
+from assistant.service import AssistantService
+
+from .dataset import DEFAULT_QUESTIONS, Question, evidence_fold, has_fact, load_questions
+
+SEED = 20261130
+FOLDS = 5
+TARGET_FALSE_REFUSALS = 0.08  # on dev, out of fold: leaves room under the 0.10 goal on test
+TARGET_REFUSALS = 0.75  # above the band where answers are hedged
+FLOOR_PERCENTILE = 2
+
+
+def unit_label(text: str, q: Question) -> int:
+    folded = evidence_fold(text)
+    if any(has_fact(text, variants) for variants in q.key_facts):
+        return 1
+    return int(any(folded and folded in evidence_fold(e) for e in q.evidence))
+
+
+def collect(service: AssistantService, questions: list[Question]):
+    units_x, units_y, groups = [], [], []
+    ev_x, ev_y, top = [], [], []
+    for i, q in enumerate(questions):
+        a = service.assess(q.question, q.history or None)
+        if a is None:
+            continue
+        ev_x.append(a.evidence.vector())
+        ev_y.append(int(q.answerable))
+        if q.answerable:
+            top.append(a.evidence.top_dense)
+        if q.answerable and q.key_facts:
+            for s in a.ranked:
+                units_x.append(s.features)
+                units_y.append(unit_label(s.unit.text, q))
+                groups.append(i)
+    return units_x, units_y, groups, ev_x, ev_y, top
+
+
+def _matrix(rows: list[dict[str, float]]) -> tuple[np.ndarray, list[str]]:
+    names = list(rows[0])
+    return np.array([[r[n] for n in names] for r in rows], dtype=float), names
+
+
+def fit_logistic(rows, labels, c: float = 1.0):
+    from sklearn.linear_model import LogisticRegression
+
+    x, names = _matrix(rows)
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(x, labels)
+    weights = {n: round(float(w), 4) for n, w in zip(names, model.coef_[0], strict=True)}
+    return weights, round(float(model.intercept_[0]), 4), model
+
+
+def out_of_fold(rows, labels, c: float) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    x, _ = _matrix(rows)
+    y = np.array(labels)
+    probs = np.zeros(len(y))
+    for train, held in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(x, y):
+        m = LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(x[train], y[train])
+        probs[held] = m.predict_proba(x[held])[:, 1]
+    return probs
+
+
+def rates(probs: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[float, float]:
+    """(false-refusal rate, refusal accuracy) when p < threshold is refused."""
+    refused = probs < threshold
+    return float(refused[labels == 1].mean()), float(refused[labels == 0].mean())
+
+
+def thresholds(probs: np.ndarray, labels: np.ndarray) -> dict:
+    grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
+    table = [(t, *rates(probs, labels, t)) for t in grid]
+    lenient = max((t for t, fr, _ in table if fr <= TARGET_FALSE_REFUSALS), default=grid[0])
+    strict = min((t for t, _, ra in table if ra >= TARGET_REFUSALS), default=lenient)
+    fr, ra = rates(probs, labels, lenient)
+    return {
+        "refuse_below": float(lenient),
+        "partial_below": float(max(strict, lenient)),
+        "oof_false_refusal_rate": round(fr, 3),
+        "oof_refusal_accuracy": round(ra, 3),
+        "oof_hedged_share": round(
+            float(((probs >= lenient) & (probs < max(strict, lenient))).mean()), 3
+        ),
+    }
+
+
+def fit(service: AssistantService, questions: list[Question]) -> dict:
+    from sklearn.metrics import roc_auc_score
+
+    # 1. unit ranking
+    ux, uy, _, *_ = collect(service, questions)
+    best_c, best_auc = 1.0, -1.0
+    for c in (0.1, 1.0, 10.0):
+        auc = roc_auc_score(uy, out_of_fold(ux, uy, c))
+        if auc > best_auc:
+            best_c, best_auc = c, auc
+    rw, rb, _ = fit_logistic(ux, uy, best_c)
+    ranking = {
+        "weights": rw,
+        "bias": rb,
+        "C": best_c,
+        "figures": {"units": len(uy), "positives": int(sum(uy)), "oof_auc": round(best_auc, 3)},
+    }
+    _write({"unit_ranking": ranking})  # the policy's evidence depends on the ranking
+    service.reload()
+    # 2. answer policy, on evidence from the new ranking
+    _, _, _, ex, ey, top = collect(service, questions)
+    labels = np.array(ey)
+    best_c, best_auc, best_probs = 1.0, -1.0, None
+    for c in (0.1, 1.0, 10.0):
+        probs = out_of_fold(ex, ey, c)
+        auc = roc_auc_score(labels, probs)
+        if auc > best_auc:
+            best_c, best_auc, best_probs = c, auc, probs
+    pw, pb, _ = fit_logistic(ex, ey, best_c)
+    chosen = thresholds(best_probs, labels)
+    policy = {
+        "weights": pw,
+        "bias": pb,
+        "C": best_c,
+        "refuse_below": chosen.pop("refuse_below"),
+        "partial_below": chosen.pop("partial_below"),
+        "retrieval_floor": round(float(np.percentile(top, FLOOR_PERCENTILE)), 4),
+        "figures": {
+            "questions": len(ey),
+            "answerable": int(labels.sum()),
+            "unanswerable": int((labels == 0).sum()),
+            "oof_auc": round(best_auc, 3),
+            **chosen,
+            "targets": {
+                "false_refusal_rate": TARGET_FALSE_REFUSALS,
+                "refusal_accuracy": TARGET_REFUSALS,
+                "floor_percentile": FLOOR_PERCENTILE,
+            },
+        },
+    }
+    return {"unit_ranking": ranking, "answer_policy": policy}
+
+
+def _write(update: dict) -> None:
+    data = json.loads(FITTED.read_text(encoding="utf-8"))
+    data.update(update)
+    data["about"] = (
+        "Fitted by `python -m evals.fit` on the dev split "
+        f"({date.today().isoformat()}, seed {SEED}); figures are out-of-fold on dev."
+    )
+    FITTED.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    from assistant import policy
+
+    policy._load.cache_clear()
+    policy.ranking_model.cache_clear()
+
+
+def main() -> None:
+    from ingest.settings import get_settings
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--questions", default=str(DEFAULT_QUESTIONS))
+    args = parser.parse_args()
+    from pathlib import Path
+
+    dev = load_questions(Path(args.questions), "dev")
+    service = AssistantService.from_settings(get_settings())
+    result = fit(service, [q for q in dev if q.kind != "injection"])
+    _write(result)
+    print(json.dumps(result, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
