@@ -160,15 +160,23 @@ def eval_(
     split: Annotated[str, typer.Option(help="test, dev or all.")] = "test",
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
     report: Annotated[Path | None, typer.Option(help="Write report.md/html + plots here.")] = None,
-    baseline: Annotated[bool, typer.Option(help="Also run the naive baseline.")] = True,
+    baseline: Annotated[
+        bool, typer.Option(help="Also run the naive and the EnsembleRetriever baselines.")
+    ] = True,
 ) -> None:
-    """Run the eval suite and print the metrics (ours beside the naive baseline)."""
+    """Run the eval suite and print the metrics (ours beside both baselines)."""
     from tqdm import tqdm
 
     from assistant.service import AssistantService
-    from evals.baseline import NaiveBaseline
+    from evals.baseline import BASELINES
     from evals.dataset import DEFAULT_QUESTIONS, load_questions
-    from evals.report import ablation_table, kind_table, summary_table, write_report
+    from evals.report import (
+        ablation_table,
+        band_table,
+        kind_table,
+        summary_table,
+        write_report,
+    )
     from evals.runner import run_eval
 
     path = questions or DEFAULT_QUESTIONS
@@ -184,17 +192,23 @@ def eval_(
     service = AssistantService.from_settings(settings)
     if service.stats().chunks == 0:
         _fail("the index is empty: run `samverkan ingest` first")
-    base = NaiveBaseline(settings.corpus_dir, service.embedder) if baseline else None
+    bases = (
+        [cls(settings.corpus_dir, service.embedder) for cls in BASELINES.values()]
+        if baseline
+        else []
+    )
     with tqdm(total=len(items), desc="eval", unit="q", file=sys.stderr) as bar:
-        result = run_eval(service, items, base, progress=lambda: bar.update(1))
-    if base:
-        base.close()
+        result = run_eval(service, items, bases, progress=lambda: bar.update(1))
+    for b in bases:
+        b.close()
     if as_json:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
     else:
         typer.echo(summary_table(result))
         typer.echo("")
         typer.echo(kind_table(result))
+        typer.echo("")
+        typer.echo(band_table(result))
         typer.echo("")
         typer.echo(ablation_table(result))
     if report:
