@@ -147,7 +147,9 @@ def compose_quotes(
     shown: list[Unit] = []
     for unit, lead, follow in units:
         first, last = lead or unit, follow or unit
-        text = last.text if unit.text in last.text else span(unit.chunk, first.text, last.text)
+        if follow is not None and unit.text in follow.text:  # a list with its lead-in
+            first = follow
+        text = span(unit.chunk, first.text, last.text)
         n = book.quote(unit.chunk, text)
         parts.append(f"{text} [{n}]")
         shown.append(last)

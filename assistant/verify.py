@@ -23,6 +23,21 @@ class CheckedSentence:
     reason: str = ""
 
 
+# What a generated sentence may not change: numbers (incl. years and dates) and proper
+# names (capitalised words that do not start the sentence).
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_NAME = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-ZÅÄÖ][\wåäöé-]+")
+
+
+def unsupported_specifics(claim: str, passages: list[str]) -> list[str]:
+    """Numbers and proper names of the claim that none of the cited passages contains."""
+    text = " ".join(passages)
+    low = text.lower()
+    missing = [n for n in _NUMBER.findall(claim) if n not in text]
+    missing += [w for w in _NAME.findall(claim.strip()) if w.lower() not in low and len(w) > 1]
+    return missing
+
+
 def support(claim: str, passages: list[str]) -> float:
     """Share of the claim's content terms found in the cited passages (stemmed)."""
     claim_terms = set(terms(claim))
@@ -69,9 +84,14 @@ def check_sentences(
         if missing:
             out.append(CheckedSentence(plain, cited, 0.0, False, f"cites unknown source {missing}"))
             continue
-        score = support(plain, [support_text(passages[n]) for n in cited])
-        ok = score >= threshold
-        out.append(CheckedSentence(plain, cited, score, ok, "" if ok else f"support {score:.2f}"))
+        texts = [support_text(passages[n]) for n in cited]
+        score = support(plain, texts)
+        changed = unsupported_specifics(plain, texts)
+        ok = score >= threshold and not changed
+        reason = (
+            "" if ok else (f"not in the source: {changed}" if changed else f"support {score:.2f}")
+        )
+        out.append(CheckedSentence(plain, cited, score, ok, reason))
     return out
 
 

@@ -1,0 +1,126 @@
+"""The Swedish language layer (assistant/language.py): table-driven, no model."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from assistant import language
+from assistant.language import compound_parts, expanded_terms, is_english, is_swedish, term, terms
+from ingest.settings import ROOT
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("nätverket", "nätverk"),
+        ("kommunerna", "kommun"),
+        ("instanser", "instans"),
+        ("vårdplatser", "vårdplats"),
+        ("leder", "ledare"),  # "Vem leder …?" meets "ledare"
+        ("överenskommelserna", "överenskommelse"),
+    ],
+)
+def test_word_forms_share_a_term(a, b):
+    assert term(a) == term(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("socialchef", "chef"), ("samverkan", "samverkansråd"), ("vård", "vårdskada")],
+)
+def test_different_words_keep_different_terms(a, b):
+    assert term(a) != term(b)
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("socialchefsnätverket", ("socialchef", "nätverk")),
+        ("samverkansstrukturen", ("samverkan", "struktur")),
+        ("välfärdsteknik", ("välfärd", "teknik")),
+        ("nätverket", ()),  # a word the lexicon knows whole is not split
+        ("kommunerna", ()),
+        ("xyzzyqabc", ()),
+    ],
+)
+def test_compounds_split_into_lexicon_words(word, parts):
+    assert compound_parts(word) == tuple(term(p) for p in parts)
+
+
+def test_bm25_terms_carry_compound_parts():
+    assert term("nätverk") in expanded_terms("Socialchefsnätverket träffas")
+    assert term("nätverk") not in terms("Socialchefsnätverket träffas")
+
+
+@pytest.mark.parametrize(
+    ("word", "valid"),
+    [
+        ("instanser", True),
+        ("sköter", True),
+        ("Ljusnarsberg", True),
+        ("omställnigen", False),
+        ("handligsplanen", False),
+        ("xyzzyq", False),
+        ("a" * 300, False),
+    ],
+)
+def test_valid_swedish(word, valid):
+    assert is_swedish(word) is valid
+
+
+@pytest.mark.parametrize(
+    ("question", "english"),
+    [
+        ("Who leads the network for social services managers?", True),
+        ("What is nära vård?", True),
+        ("When was the action plan adopted?", True),
+        ("Vem leder nätverket för socialchefer?", False),
+        ("Vad är SIP?", False),
+        ("Vilka kommuner är med?", False),
+    ],
+)
+def test_english_questions(question, english):
+    assert is_english(question) is english
+
+
+def _corpus_text() -> str:
+    parts = [p.read_text(encoding="utf-8") for p in (ROOT / "corpus").glob("*.txt")]
+    parts.append((ROOT / "corpus" / "_build" / "handlingsplan.txt").read_text(encoding="utf-8"))
+    return " ".join(parts).lower()
+
+
+# Every hand-kept word list of the answerer, by where it lives.
+def _hand_kept_lists() -> dict[str, list[str]]:
+    from assistant import questions, scoring
+
+    def words(pattern: re.Pattern) -> list[str]:
+        return [w for w in re.findall(r"[a-zåäöé]{2,}", pattern.pattern.lower())]
+
+    return {
+        "language.QUESTION_WORDS": sorted(language.QUESTION_WORDS),
+        "scoring.ANAPHORA": words(scoring.ANAPHORA),
+        "scoring.ELABORATION": words(scoring.ELABORATION),
+        "questions.ORGANISATION": words(questions.ORGANISATION),
+    }
+
+
+def test_hand_kept_words_are_corpus_words_or_real_swedish():
+    """A hand-kept entry must occur in the corpus or in the Swedish lexicon: an entry that
+    exists only because an eval question has the word fails here."""
+    corpus = _corpus_text()
+    bad = {
+        name: [w for w in ws if w not in corpus and not is_swedish(w)]
+        for name, ws in _hand_kept_lists().items()
+    }
+    assert not any(bad.values()), bad
+
+
+def test_fitted_weights_are_stored_with_their_figures():
+    data = json.loads((ROOT / "assistant" / "fitted.json").read_text(encoding="utf-8"))
+    policy = data["answer_policy"]
+    assert 0 < policy["refuse_below"] <= policy["partial_below"] < 1
+    assert policy["figures"]["questions"] > 100 and "oof_auc" in policy["figures"]
+    assert data["unit_ranking"]["figures"]["units"] > 1000

@@ -1,0 +1,172 @@
+"""The answer policy, unit selection and quote composition: table-driven, no model.
+Chunks and units are built by hand here (deterministic data, not fakes of a component)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.compose import PARTIAL_LEAD, REFUSAL_LEAD, compose_quotes, refusal
+from assistant.extractive import select
+from assistant.policy import Action, AnswerPolicy, Evidence, LinearModel
+from assistant.questions import asks_shape, defines, question_kind, shape
+from assistant.scoring import Scored
+from assistant.units import Unit
+from ingest.models import Chunk, DocumentMeta
+
+META = DocumentMeta("d", "Dokument")
+TEXT = (
+    "Nätverket för socialchefer träffas varje månad. Det leds av Ingmar Ångman.\n\n"
+    "Inom området finns fem delmål:\n• Delmål ett\n• Delmål två"
+)
+CHUNK = Chunk("d:1", "d", TEXT, ["Dokument", "Nätverk"], 0, None, "h", META)
+
+
+def evidence(**kw) -> Evidence:
+    base = dict(
+        coverage=0.5,
+        missing_max=0.2,
+        absent=0.0,
+        passage_missing=0.0,
+        dense=0.85,
+        top_dense=0.85,
+        dense_margin=0.02,
+        shape_missing=0.0,
+        english=0.0,
+    )
+    return Evidence(**(base | kw))
+
+
+POLICY = AnswerPolicy(
+    LinearModel({"coverage": 4.0, "absent": -6.0, "shape_missing": -2.0}, -2.0),
+    refuse_below=0.3,
+    partial_below=0.6,
+    retrieval_floor=0.8,
+)
+
+
+@pytest.mark.parametrize(
+    ("ev", "action"),
+    [
+        (evidence(coverage=1.0), Action.ANSWER),  # p = σ(2) = 0.88
+        (evidence(coverage=0.5), Action.PARTIAL),  # p = σ(0) = 0.5
+        (evidence(coverage=0.5, absent=0.5), Action.REFUSE),  # topic not in the corpus
+        (evidence(coverage=1.0, shape_missing=1.0), Action.PARTIAL),  # shape only lowers p
+    ],
+)
+def test_policy_decides_from_evidence(ev, action):
+    decision = POLICY.decide(ev)
+    assert decision.action is action
+    assert 0 < decision.confidence < 1 and decision.reason
+
+
+def test_shape_alone_never_refuses():
+    """A who-question whose best passage names no person is not refused for that alone."""
+    strong = evidence(coverage=1.0, shape_missing=1.0)
+    assert POLICY.decide(strong).action is not Action.REFUSE
+
+
+def test_the_fitted_policy_loads():
+    policy = AnswerPolicy.fitted()
+    assert policy.refuse_below <= policy.partial_below
+    assert set(policy.model.weights) == set(evidence().vector())
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Vem leder nätverket för socialchefer?", "who"),
+        ("Vem sköter nätverket?", "who"),
+        ("När antogs handlingsplanen?", "when"),
+        ("Hur många kommuner är med?", "count"),
+        ("Vilka kommuner är med?", "list"),
+        ("Varför behövs nära vård?", "why"),
+        ("Vad är SIP?", "define"),
+        ("Vad gör Område välfärd och folkhälsa?", "what"),
+        ("Who leads the network?", "who"),
+    ],
+)
+def test_question_kinds(question, kind):
+    assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "question", "text", "value"),
+    [
+        ("who", "Vem leder?", "Ansvarig: Ingmar Ångman", 1.0),
+        ("who", "Vem ansvarar?", "Socialnämnden ansvarar för detta.", 0.6),  # an organisation
+        ("who", "Vem kontaktar jag?", "Kontakta oss på info@region.se", 1.0),  # an e-mail
+        ("when", "När?", "sedan 2018", 1.0),
+        ("when", "När?", "när patienten skrivs ut", 1.0),  # a condition answers "när"
+        ("count", "Hur många?", "under 2019–2022", 0.0),  # years do not count anything
+        ("count", "Hur många?", "tolv kommuner", 1.0),
+        ("what", "Vilken e-postadress har hon?", "Ring 019-602 10 00", 0.0),
+        ("what", "Vilket telefonnummer?", "Telefonnummer: 019-602 10 00", 1.0),
+    ],
+)
+def test_answer_shapes(kind, question, text, value):
+    assert shape(kind, text, question=question) == value
+
+
+def test_only_some_questions_ask_for_a_shape():
+    assert asks_shape("who", "Vem?") and asks_shape("what", "Vilket telefonnummer har hon?")
+    assert not asks_shape("what", "Vad gör nätverket?")
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "defining"),
+    [
+        ("SIP", "Samordnad individuell plan (SIP) är en plan.", True),
+        ("ViSam", "ViSam – en modell för planering.", True),
+        ("SIP", "Vi behöver fler SIP i länet.", False),
+    ],
+)
+def test_defining_units(term, text, defining):
+    assert defines(term, text) is defining
+
+
+def _units() -> dict[str, Unit]:
+    from assistant.units import chunk_units
+
+    return {u.text: u for u in chunk_units(CHUNK)}
+
+
+def _scored(text: str, score: float, shape_: float = 0.0, **kw) -> Scored:
+    return Scored(_units()[text], rank=1, shape=shape_, score=score, **kw)
+
+
+def test_who_lists_every_party_with_an_equal_claim_and_list_takes_the_whole_list():
+    units = _units()
+    first, second = "Nätverket för socialchefer träffas varje månad.", "Det leds av Ingmar Ångman."
+    ranked = [_scored(second, 0.9, 1.0), _scored(first, 0.88, 1.0)]
+    assert [s.unit.text for s in select("who", ranked)] == [second, first]
+    ranked = [_scored(second, 0.9, 1.0), _scored(first, 0.5, 1.0)]
+    assert len(select("who", ranked)) == 1
+    item = "• Delmål ett"
+    whole = next(u for u in units if u.endswith("• Delmål två") and "fem delmål" in u)
+    ranked = [_scored(item, 0.9), _scored(whole, 0.5)]
+    assert [s.unit.text for s in select("list", ranked)] == [whole]
+
+
+def test_quotes_are_exact_substrings_and_bring_the_sentence_they_point_back_to():
+    units = _units()
+    lead = units["Nätverket för socialchefer träffas varje månad."]
+    unit = units["Det leds av Ingmar Ångman."]
+    answer = compose_quotes(
+        "Vem leder?", [(unit, lead, None), (lead, None, None)], [], date.today()
+    )
+    quotes = [c.quote for c in answer.citations]
+    assert all(q in TEXT for q in quotes)
+    assert quotes[0] == "Nätverket för socialchefer träffas varje månad. Det leds av Ingmar Ångman."
+    assert len(answer.citations) == 1  # the second quote lies inside the first: same number
+    assert " … " not in answer.answer
+
+
+def test_partial_answers_are_hedged_and_refusals_explain_in_english():
+    unit = _units()["Det leds av Ingmar Ångman."]
+    partial = compose_quotes("Vem?", [(unit, None, None)], [], date.today(), partial=True)
+    assert partial.answer.startswith(PARTIAL_LEAD) and not partial.refused
+    assert partial.mode == "partial" and partial.citations
+    no = refusal("Who runs it?", [], "weak", english=True)
+    assert no.refused and no.answer.startswith(REFUSAL_LEAD) and "In English" in no.answer
