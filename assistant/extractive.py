@@ -12,7 +12,7 @@ from .compose import compose_quotes, refusal
 from .language import is_english
 from .models import Answer, Hit
 from .policy import Action, AnswerPolicy, Decision, Evidence, LinearModel
-from .questions import asks_shape, question_kind
+from .questions import asks_shape, focus_word, question_kind
 from .scoring import QueryTerm, Scored, UnitScorer, Vocabulary, matched, unit_bag, unit_features
 
 SECOND_UNIT_RATIO = 0.85  # a second unit joins when it ranks this close to the best
@@ -118,7 +118,7 @@ class ExtractiveAnswerer:
         margin = dense - float(np.median([s.dense for s in ranked]))
         shape_missing = 1.0 - max(s.shape for s in chosen) if asks_shape(kind, question) else 0.0
         if english:  # English words cannot match the Swedish text: meaning decides
-            return Evidence(0.0, 0.0, 0.0, 0.0, dense, top_dense, margin, shape_missing, 1.0)
+            return Evidence(0.0, 0.0, 0.0, 0.0, 0.0, dense, top_dense, margin, shape_missing, 1.0)
         passages: set[str] = set()
         for chunk, _ in self.scorer.candidates(hits):
             passages |= unit_bag(" ".join(chunk.heading_path))
@@ -138,11 +138,15 @@ class ExtractiveAnswerer:
         missing = [q.weight * (1 - found[q.term]) for q in q_terms]
         absent = sum(q.weight for q in q_terms if not q.in_corpus) / total
         in_passages = sum(q.weight * matched(q, passages) for q in q_terms) / total
+        focus = focus_word(question)
+        focus_terms = [q for q in self.vocabulary.query_terms(focus)] if focus else []
+        focus_missing = 1.0 - max((matched(q, bag) for q in focus_terms), default=1.0)
         return Evidence(
             coverage=coverage,
             missing_max=max(missing, default=0.0) / total,
             absent=absent,
             passage_missing=1.0 - in_passages,
+            focus_missing=focus_missing,
             dense=dense,
             top_dense=top_dense,
             dense_margin=margin,

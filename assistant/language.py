@@ -126,6 +126,14 @@ def is_swedish(word: str) -> bool:
 
 
 @lru_cache(maxsize=_CACHE)
+def is_lexicon_word(word: str) -> bool:
+    """Whether the lexicon knows the word itself or by its lemma (not only as a compound)."""
+    word = word.lower()
+    words, _ = _lexicon()
+    return word in words or simplemma.is_known(word, lang="sv") or _lemma(word) in words
+
+
+@lru_cache(maxsize=_CACHE)
 def compound_parts(word: str) -> tuple[str, ...]:
     """The terms of a compound's parts, its head last, or () when the word is not a
     compound the lexicon can explain: socialchefsnätverket -> (social, chef, nätverk).

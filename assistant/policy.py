@@ -29,6 +29,8 @@ class Evidence:
     missing_max: float  # share of the heaviest question term the best unit lacks
     absent: float  # weight share of the question's terms found nowhere in the corpus
     passage_missing: float  # weight share found in none of the top passages
+    focus_missing: float  # the thing the question asks about ("Hur stor budget …") is not
+    # in the chosen units (0–1); 0 when the question does not name it
     dense: float  # cosine of question and best unit (e5)
     top_dense: float  # cosine of question and the best passage
     dense_margin: float  # how far the best unit stands out in meaning from the other units

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 from ingest.text import tokens
 
 from .glossary import Term
-from .language import is_english, is_swedish
+from .language import is_english, is_lexicon_word, is_swedish
 
 # How close a corpus word must be to replace a word that is not Swedish (a typo:
 # "omställnigen" -> "omställningen"), and to be added beside a valid word the corpus spells
@@ -57,12 +57,15 @@ class QueryExpander:
                 continue
             if not is_swedish(word):  # a typo: the corpus spelling replaces it
                 match = self.closest(word, TYPO_CUTOFF)
-                if match:
-                    query = re.sub(rf"\b{re.escape(word)}\b", match, query, flags=re.I)
-            else:  # valid Swedish the corpus spells otherwise (names): keep both
-                match = self.closest(word, VARIANT_CUTOFF)
-                if match:
-                    extra.append(match)
+            elif not is_lexicon_word(word):  # only a compound guess: a near-identical corpus
+                match = self.closest(word, VARIANT_CUTOFF)  # word is the likelier spelling
+            else:  # a real word the corpus spells otherwise (a name): keep both
+                match = None
+                variant = self.closest(word, VARIANT_CUTOFF)
+                if variant:
+                    extra.append(variant)
+            if match:
+                query = re.sub(rf"\b{re.escape(word)}\b", match, query, flags=re.I)
         return query if not extra else query + " " + " ".join(extra)
 
     def closest(self, word: str, cutoff: int) -> str | None:

@@ -71,6 +71,27 @@ def question_kind(question: str) -> str:
     return "what"
 
 
+_FOCUS = re.compile(
+    r"^\s*(?:och\s+|men\s+)?(?:vilken|vilket|vem är|vad är|vad heter|vad kostar|"
+    r"hur (?:stor|stort|stora|många|mycket))\s+(?P<rest>.+)$",
+    re.I,
+)
+
+
+def focus_word(question: str) -> str | None:
+    """What a question asks about, when its first words name it: the first content word after
+    "Vilken/Vilket/Hur många/Vem är …" ("Hur stor budget …" -> budget, "Vem är ordförande
+    …" -> ordförande). None when the question does not name it there. "Vilka X" is left out:
+    a list answers it by naming the members, rarely with the category word X."""
+    from .language import is_content
+
+    m = _FOCUS.match(question)
+    if not m:
+        return None
+    words = re.findall(r"[\wåäöÅÄÖé-]+", m.group("rest").lower())[:2]
+    return next((w for w in words if is_content(w)), None)
+
+
 def defined_term(question: str) -> str | None:
     """The X of "Vad är X?" / "Vad betyder X?"."""
     m = _DEFINE.match(question)

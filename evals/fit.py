@@ -66,24 +66,85 @@ def _matrix(rows: list[dict[str, float]]) -> tuple[np.ndarray, list[str]]:
     return np.array([[r[n] for n in names] for r in rows], dtype=float), names
 
 
-def fit_logistic(rows, labels, c: float = 1.0):
+# The direction each piece of evidence may push the decision. More of the question in the
+# passage, or closer meaning, never makes answering less likely; a missing or absent topic,
+# or a missing answer shape, never makes it more likely. A small dev set can otherwise learn
+# the opposite by accident (its near-miss questions reuse the corpus's words on purpose).
+SIGNS = {
+    "coverage": 1,
+    "dense": 1,
+    "top_dense": 1,
+    "dense_margin": 1,
+    "missing_max": -1,
+    "absent": -1,
+    "passage_missing": -1,
+    "focus_missing": -1,
+    "shape_missing": -1,
+    "english": 0,
+}
+
+
+class SignedLogistic:
+    """L2-regularised, class-balanced logistic regression whose weights keep the signs
+    in SIGNS (L-BFGS-B with bounds); features without a sign (0) and the bias are free."""
+
+    def __init__(self, names: list[str], c: float = 1.0) -> None:
+        self.names, self.c = names, c
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> SignedLogistic:
+        from scipy.optimize import minimize
+
+        y = np.asarray(y, dtype=float)
+        pos = y.mean()
+        w_row = np.where(y == 1, 0.5 / max(pos, 1e-9), 0.5 / max(1 - pos, 1e-9))
+        d = x.shape[1]
+
+        def loss(theta):
+            w, b = theta[:d], theta[d]
+            z = x @ w + b
+            p = 1 / (1 + np.exp(-np.clip(z, -30, 30)))
+            nll = -(w_row * (y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))).sum()
+            grad_z = w_row * (p - y)
+            reg = 0.5 / self.c
+            return nll + reg * (w @ w), np.append(x.T @ grad_z + 2 * reg * w, grad_z.sum())
+
+        bounds = [
+            (0, None) if SIGNS.get(n, 0) > 0 else (None, 0) if SIGNS.get(n, 0) < 0 else (None, None)
+            for n in self.names
+        ] + [(None, None)]
+        res = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=bounds)
+        self.coef_, self.intercept_ = res.x[:d], res.x[d]
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        p = 1 / (1 + np.exp(-np.clip(x @ self.coef_ + self.intercept_, -30, 30)))
+        return np.column_stack([1 - p, p])
+
+
+def _model(names: list[str], c: float, signed: bool):
+    if signed:
+        return SignedLogistic(names, c)
     from sklearn.linear_model import LogisticRegression
 
+    return LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+
+
+def fit_logistic(rows, labels, c: float = 1.0, signed: bool = False):
     x, names = _matrix(rows)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(x, labels)
-    weights = {n: round(float(w), 4) for n, w in zip(names, model.coef_[0], strict=True)}
-    return weights, round(float(model.intercept_[0]), 4), model
+    model = _model(names, c, signed).fit(x, np.array(labels))
+    coef = np.ravel(model.coef_)
+    weights = {n: round(float(w), 4) for n, w in zip(names, coef, strict=True)}
+    return weights, round(float(np.ravel(model.intercept_)[0]), 4), model
 
 
-def out_of_fold(rows, labels, c: float) -> np.ndarray:
-    from sklearn.linear_model import LogisticRegression
+def out_of_fold(rows, labels, c: float, signed: bool = False) -> np.ndarray:
     from sklearn.model_selection import StratifiedKFold
 
-    x, _ = _matrix(rows)
+    x, names = _matrix(rows)
     y = np.array(labels)
     probs = np.zeros(len(y))
     for train, held in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(x, y):
-        m = LogisticRegression(C=c, class_weight="balanced", max_iter=2000).fit(x[train], y[train])
+        m = _model(names, c, signed).fit(x[train], y[train])
         probs[held] = m.predict_proba(x[held])[:, 1]
     return probs
 
@@ -135,11 +196,11 @@ def fit(service: AssistantService, questions: list[Question]) -> dict:
     labels = np.array(ey)
     best_c, best_auc, best_probs = 1.0, -1.0, None
     for c in (0.1, 1.0, 10.0):
-        probs = out_of_fold(ex, ey, c)
+        probs = out_of_fold(ex, ey, c, signed=True)
         auc = roc_auc_score(labels, probs)
         if auc > best_auc:
             best_c, best_auc, best_probs = c, auc, probs
-    pw, pb, _ = fit_logistic(ex, ey, best_c)
+    pw, pb, _ = fit_logistic(ex, ey, best_c, signed=True)
     chosen = thresholds(best_probs, labels)
     policy = {
         "weights": pw,

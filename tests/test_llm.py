@@ -61,9 +61,7 @@ def assert_grounded(answer: Answer, chunks_by_id: dict, threshold: float) -> Non
     for c in answer.citations:
         assert c.chunk_id in chunks_by_id, c.chunk_id
         text = chunks_by_id[c.chunk_id].text
-        # Two quotes from one chunk are joined with " … " (CitationBook.extend_quote).
-        for part in c.quote.split(" … "):
-            assert part in text, (part, c.chunk_id)
+        assert c.quote in text, (c.quote, c.chunk_id)  # one exact substring per quote
     if answer.mode == "llm":
         assert not answer.refused
         assert answer.citations
@@ -72,7 +70,7 @@ def assert_grounded(answer: Answer, chunks_by_id: dict, threshold: float) -> Non
         assert checked, answer.answer
         assert all(c.ok for c in checked), [(c.text, c.reason) for c in checked if not c.ok]
     else:
-        assert answer.mode == "extractive", answer.mode
+        assert answer.mode in ("extractive", "partial"), answer.mode
         assert answer.notes, "a non-LLM answer must say why"
         if not answer.refused:  # a refusal's notes give the refusal's reason instead
             assert any(w in n for n in answer.notes for w in FALLBACK_NOTES), answer.notes
@@ -234,14 +232,34 @@ def test_stream_after_llm_error_shows_the_extractive_answer(with_llm, before):
     assert shown_text(events) == events[-1]["answer"].answer
 
 
-def test_llm_cannot_overrule_the_refusal_gate(with_llm, service):
-    assert service.ask(USO_Q).refused
-    n = position(with_llm(), USO_Q, "länets 12 kommuner")
-    reply = (
-        "I Örebro län ställer Region Örebro län, länets 12 kommuner och civilsamhället om "
-        f"till en god och nära vård [{n}]."
+PARAPHRASE_Q = "Vilket datum klubbade nämnden planen för sammanhållen vård?"
+
+
+def test_a_correct_answer_to_a_paraphrase_is_kept(with_llm, chunks_by_id, index_settings):
+    """The extractive policy does not veto the model: a paraphrased question answered
+    correctly from the passages is shown as the model's (checked) answer."""
+    n = position(with_llm(), PARAPHRASE_Q, "4 december 2019")
+    answer = with_llm(f"{ADOPTED} [{n}].").ask(PARAPHRASE_Q)
+    assert answer.mode == "llm" and not answer.refused, answer.notes
+    assert "4 december 2019" in answer.answer
+    assert_grounded(answer, chunks_by_id, index_settings.support_threshold)
+
+
+def test_a_changed_number_is_caught(with_llm, chunks_by_id, index_settings):
+    n = position(with_llm(), ADOPTED_Q, "4 december 2019")
+    changed = ADOPTED.replace("4 december 2019", "14 december 2019")
+    answer = with_llm(f"{changed} [{n}].").ask(ADOPTED_Q)
+    assert answer.mode != "llm" and "14 december" not in answer.answer
+    assert any("not in the source" in note for note in answer.notes), answer.notes
+
+
+def test_below_the_retrieval_floor_nothing_is_generated(with_llm):
+    svc = with_llm(chat=BrokenChatModel())  # would raise if it were called
+    svc.policy = type(svc.policy)(
+        svc.policy.model, svc.policy.refuse_below, svc.policy.partial_below, 1.1
     )
-    assert with_llm(reply).ask(USO_Q).refused
+    answer = svc.ask(ADOPTED_Q)
+    assert answer.refused and "retrieval floor" in " ".join(answer.notes)
 
 
 FOLLOW_UP = "Och vem leder det?"
