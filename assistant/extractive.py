@@ -16,6 +16,7 @@ from .questions import asks_shape, focus_word, question_kind
 from .scoring import QueryTerm, Scored, UnitScorer, Vocabulary, matched, unit_bag, unit_features
 
 SECOND_UNIT_RATIO = 0.85  # a second unit joins when it ranks this close to the best
+LIST_RATIO = 0.6  # a list question takes a whole list ranked at least this close to the best
 MAX_UNITS = {"who": 3}  # every party with an equal claim to a who-question, up to three
 DEFAULT_MAX_UNITS = 2
 
@@ -172,6 +173,18 @@ def select(kind: str, ranked: list[Scored]) -> list[Scored]:
         )
         if parent is not None and kind == "list":
             return [parent]
+    if kind == "list" and best.shape < 0.6:  # "Vilka …?" wants the items: when the best unit
+        # does not enumerate them (a list, or three commas), a whole list close behind it
+        listed = next(
+            (
+                s
+                for s in ranked[:5]
+                if (s.unit.kind == "list" or (s.follow is not None and s.follow.kind == "list"))
+                and s.score >= LIST_RATIO * best.score
+            ),
+            None,
+        )
+        return [listed or best]
     if kind == "list" or (best.unit.kind == "list" and kind not in ("who", "when", "count")):
         return [best]
     pool = [s for s in ranked if s.unit.kind != "list"] or ranked
@@ -180,7 +193,10 @@ def select(kind: str, ranked: list[Scored]) -> list[Scored]:
     for s in pool[1:6]:
         if len(chosen) >= MAX_UNITS.get(kind, DEFAULT_MAX_UNITS):
             break
-        if s.score < SECOND_UNIT_RATIO * best.score or (kind == "who" and s.shape < best.shape):
+        if s.score < SECOND_UNIT_RATIO * best.score:
+            continue
+        # an equal claim to a who-question: the same shape and as much of the question
+        if kind == "who" and (s.shape < best.shape or s.lexical < best.lexical):
             continue
         if not any(_overlaps(s, c) for c in chosen):
             chosen.append(s)

@@ -177,7 +177,7 @@ def test_invented_sentence_is_removed(with_llm, chunks_by_id, index_settings):
     assert answer.mode == "llm", answer.notes
     assert ADOPTED in answer.answer
     assert "5000" not in answer.answer and "USÖ" not in answer.answer
-    assert any(INVENTED in n and "support" in n for n in answer.notes), answer.notes
+    assert any(INVENTED in n and ("support" in n or "5000" in n) for n in answer.notes), answer.notes
     assert_grounded(answer, chunks_by_id, index_settings.support_threshold)
 
     # Streaming never shows the invented sentence, not even for a moment.
@@ -232,7 +232,7 @@ def test_stream_after_llm_error_shows_the_extractive_answer(with_llm, before):
     assert shown_text(events) == events[-1]["answer"].answer
 
 
-PARAPHRASE_Q = "Vilket datum klubbade nämnden planen för sammanhållen vård?"
+PARAPHRASE_Q = "Vilken dag fastställde nämnden planen för sammanhållen vård och omsorg?"
 
 
 def test_a_correct_answer_to_a_paraphrase_is_kept(with_llm, chunks_by_id, index_settings):

@@ -29,6 +29,7 @@ def evidence(**kw) -> Evidence:
         missing_max=0.2,
         absent=0.0,
         passage_missing=0.0,
+        focus_missing=0.0,
         dense=0.85,
         top_dense=0.85,
         dense_margin=0.02,
