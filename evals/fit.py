@@ -31,7 +31,7 @@ from .dataset import DEFAULT_QUESTIONS, Question, evidence_fold, has_fact, load_
 SEED = 20261130
 FOLDS = 5
 TARGET_FALSE_REFUSALS = 0.08  # on dev, out of fold: leaves room under the 0.10 goal on test
-TARGET_REFUSALS = 0.6  # the top of the band where answers are hedged
+TARGET_REFUSALS = 0.7  # the top of the band where answers are hedged
 FLOOR_PERCENTILE = 2
 
 
