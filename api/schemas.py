@@ -45,7 +45,9 @@ class AskResponse(BaseModel):
     question: str
     answer: str
     refused: bool
-    mode: Literal["extractive", "llm"]
+    # "partial": no passage clearly answers; the closest are quoted after a Swedish hedge
+    mode: Literal["extractive", "partial", "llm"]
+    confidence: float | None = None  # the answer policy's probability that the sources answer
     citations: list[CitationOut]
     sources: list[SourceOut]
     resolved_question: str | None = None

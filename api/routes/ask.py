@@ -74,6 +74,7 @@ async def answer_events(
                             "sources",
                             "refused",
                             "mode",
+                            "confidence",
                             "resolved_question",
                         )
                     },
