@@ -3,13 +3,13 @@ policy decide (policy.py), selects the units that answer and quotes them verbati
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
 
 from .compose import compose_quotes, refusal
-from .language import is_english
+from .language import is_english, names, names_and_swedish
 from .models import Answer, Hit
 from .policy import Action, AnswerPolicy, Decision, Evidence, LinearModel
 from .questions import asks_shape, focus_word, question_kind
@@ -63,7 +63,8 @@ class ExtractiveAnswerer:
         there is nothing to assess (no passages)."""
         kind = question_kind(question)
         english = is_english(question)
-        q_terms = self.vocabulary.query_terms(query)
+        # In an English question only its names and Swedish words can match the Swedish text
+        q_terms = self.vocabulary.query_terms(names_and_swedish(query) if english else query)
         ranked = self.scorer.score(question, kind, q_terms, hits, query_vector)
         if not ranked:
             return None
@@ -73,6 +74,9 @@ class ExtractiveAnswerer:
         ranked.sort(key=lambda s: -s.score)
         chosen = select(kind, ranked)
         evidence = self._evidence(question, kind, q_terms, chosen, ranked, hits, english)
+        # a name none of whose words the corpus has: the question is about something else
+        if any(not self.vocabulary.knows(name) for name in names(question)):
+            evidence = replace(evidence, name_absent=1.0)
         return Assessment(kind, english, ranked, chosen, evidence, self.policy.decide(evidence))
 
     def answer(
@@ -118,7 +122,7 @@ class ExtractiveAnswerer:
         dense = max(s.dense for s in chosen)
         margin = dense - float(np.median([s.dense for s in ranked]))
         shape_missing = 1.0 - max(s.shape for s in chosen) if asks_shape(kind, question) else 0.0
-        if english:  # English words cannot match the Swedish text: meaning decides
+        if english and not q_terms:  # no name or Swedish word: meaning alone decides
             return Evidence(0.0, 0.0, 0.0, 0.0, 0.0, dense, top_dense, margin, shape_missing, 1.0)
         passages: set[str] = set()
         for chunk, _ in self.scorer.candidates(hits):
@@ -143,6 +147,7 @@ class ExtractiveAnswerer:
         focus_terms = [q for q in self.vocabulary.query_terms(focus)] if focus else []
         focus_missing = 1.0 - max((matched(q, bag) for q in focus_terms), default=1.0)
         return Evidence(
+            english=float(english),
             coverage=coverage,
             missing_max=max(missing, default=0.0) / total,
             absent=absent,
@@ -152,7 +157,6 @@ class ExtractiveAnswerer:
             top_dense=top_dense,
             dense_margin=margin,
             shape_missing=shape_missing,
-            english=0.0,
         )
 
 

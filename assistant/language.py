@@ -185,5 +185,45 @@ def is_english(text: str) -> bool:
     return hits >= 2 and hits >= len(words) / 5
 
 
+def _is_name(word: str, first: bool) -> bool:
+    return (word.isupper() and len(word) > 1) or (
+        not first and word[:1].isupper() and word[1:].islower()
+    )
+
+
+def names(text: str) -> list[str]:
+    """The names a text mentions: acronyms and runs of capitalised words after the first
+    word ("USÖ", "Örebro County"), each run as one string."""
+    runs: list[list[str]] = []
+    for sentence in re.split(r"(?<=[.?!:])\s+", text):
+        prev = False
+        for i, word in enumerate(re.findall(r"[\wåäöÅÄÖé/-]+", sentence)):
+            is_name = _is_name(word, i == 0)
+            if is_name and prev:
+                runs[-1].append(word)
+            elif is_name:
+                runs.append([word])
+            prev = is_name
+    return [" ".join(r) for r in runs]
+
+
+def names_only(text: str) -> str:
+    return " ".join(names(text))
+
+
+def names_and_swedish(text: str) -> str:
+    """The words of an English question that can match the Swedish sources: names and
+    acronyms (capitalised after the first word, or all capitals) and words with å, ä or ö."""
+    words = re.findall(r"[\wåäöÅÄÖé/-]+", text)
+    keep = [
+        w
+        for i, w in enumerate(words)
+        if (w.isupper() and len(w) > 1)
+        or (i > 0 and w[:1].isupper())
+        or any(c in w.lower() for c in "åäö")
+    ]
+    return " ".join(keep)
+
+
 # English question words are not in the stopword list; they shape English questions.
 _ENGLISH_QUESTION = frozenset({"who", "what", "when", "which", "how", "why", "does", "do", "did"})

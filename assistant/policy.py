@@ -37,9 +37,11 @@ class Evidence:
     shape_missing: float  # the question asks for a shape (a person, a date, a number, an
     # e-mail address …) and the chosen units lack it (0–1); 0 when it asks for none
     english: float  # 1 for an English question: its words cannot match the Swedish text
+    name_absent: float = 0.0  # 1 when the question names something (an acronym, a name)
+    # that no passage of the corpus mentions: a rule, not a weight (see AnswerPolicy.decide)
 
     def vector(self) -> dict[str, float]:
-        return asdict(self)
+        return {k: v for k, v in asdict(self).items() if k != "name_absent"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ class AnswerPolicy:
 
     def decide(self, evidence: Evidence) -> Decision:
         p = self.model.probability(evidence.vector())
+        if evidence.name_absent:  # the question's focus is absent from the whole corpus
+            return Decision(
+                Action.REFUSE, p, "the question names something the sources never mention"
+            )
         if p < self.refuse_below:
             return Decision(Action.REFUSE, p, _why(evidence, p))
         if p < self.partial_below:

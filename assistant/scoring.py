@@ -88,6 +88,19 @@ class Vocabulary:
         whole = [q for q in out.values() if "-" not in q.term and "/" not in q.term]
         return whole or list(out.values())
 
+    def knows(self, text: str) -> bool:
+        """Whether the corpus has any of the text's terms, or one spelt nearly the same
+        (a name the corpus spells otherwise: Ljusnarsberg / Ljusnaberg)."""
+        found = self.query_terms(text)
+        if any(q.in_corpus for q in found):
+            return True
+        from rapidfuzz import fuzz, process
+
+        return any(
+            process.extractOne(q.term, self.doc_freq.keys(), scorer=fuzz.ratio, score_cutoff=85)
+            for q in found
+        )
+
     def _parts_idf(self, parts: tuple[str, ...]) -> float:
         known = [self.idf(p) for p in parts if p in self.doc_freq]
         return max(known) if known and len(known) == len(parts) else self.max_idf

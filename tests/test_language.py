@@ -124,3 +124,18 @@ def test_fitted_weights_are_stored_with_their_figures():
     assert 0 < policy["refuse_below"] <= policy["partial_below"] < 1
     assert policy["figures"]["questions"] > 100 and "oof_auc" in policy["figures"]
     assert data["unit_ranking"]["figures"]["units"] > 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("How many hospital beds does USÖ have?", ["USÖ"]),
+        ("Which municipalities are in Örebro County?", ["Örebro County"]),
+        ("Och vem leder det? Vad heter nätverket?", []),  # sentence starts are not names
+        ("Vem leder MAS/MAR-nätverket?", ["MAS/MAR-nätverket"]),
+    ],
+)
+def test_names_a_question_mentions(text, found):
+    from assistant.language import names
+
+    assert names(text) == found

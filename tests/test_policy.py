@@ -171,3 +171,8 @@ def test_partial_answers_are_hedged_and_refusals_explain_in_english():
     assert partial.mode == "partial" and partial.citations
     no = refusal("Who runs it?", [], "weak", english=True)
     assert no.refused and no.answer.startswith(REFUSAL_LEAD) and "In English" in no.answer
+
+
+def test_a_name_the_corpus_never_mentions_is_refused_whatever_the_weights():
+    decision = POLICY.decide(evidence(coverage=1.0, name_absent=1.0))
+    assert decision.action is Action.REFUSE and "never mention" in decision.reason
