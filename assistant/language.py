@@ -186,7 +186,8 @@ def is_english(text: str) -> bool:
 
 
 def _is_name(word: str, first: bool) -> bool:
-    return (word.isupper() and len(word) > 1) or (
+    head = word.split("-")[0]  # "MAS/MAR-nätverket" is named by its acronym
+    return (head.isupper() and len(head) > 1) or (
         not first and word[:1].isupper() and word[1:].islower()
     )
 
