@@ -165,7 +165,9 @@ def sources_markdown(answer: Answer, base_url: str, web_urls: dict[str, str]) ->
     if answer.citations:
         lines = ["**Källor**", ""]
         for c in answer.citations:
-            item = f"{c.id}. " + _link(c.title + _where(c.page, c.section), citation_link(c, base_url))
+            item = f"{c.id}. " + _link(
+                c.title + _where(c.page, c.section), citation_link(c, base_url)
+            )
             if c.date_label:
                 item += f" ({escape(c.date_label)})"
             if c.doc_id in web_urls:

@@ -232,7 +232,9 @@ def test_answer_is_commonmark_with_numbered_absolute_sources(oa):
     items = [t for t in tokens if t.type == "list_item_open"]
     assert len(items) >= len(citations)
     hrefs = [href for _, href in links(content)]
-    assert hrefs and all(h.startswith(PUBLIC + "/dokument/") or h.startswith("https://") for h in hrefs)
+    assert hrefs and all(
+        h.startswith(PUBLIC + "/dokument/") or h.startswith("https://") for h in hrefs
+    )
     assert not any(h.startswith("/") for h in hrefs)
     # The cited page's real address is linked too (the manifest gives it).
     assert any(h.startswith("https://utveckling.regionorebrolan.se/") for h in hrefs)
@@ -330,7 +332,8 @@ def test_open_webui_follow_up_request(oa, service):
 def test_open_webui_title_request_streamed(oa):
     r = oa.post(
         "/v1/chat/completions",
-        json=task_request(TITLE_TEMPLATE) | {"stream": True, "stream_options": {"include_usage": True}},
+        json=task_request(TITLE_TEMPLATE)
+        | {"stream": True, "stream_options": {"include_usage": True}},
     )
     events = stream_events(r)
     text = "".join(

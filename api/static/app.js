@@ -734,7 +734,7 @@ function quoteRanges(text, quote) {
     const words = part.split(/\s+/).filter(Boolean);
     for (const n of [words.length, Math.ceil(words.length / 2), Math.min(8, words.length)]) {
       const needle = normalise(words.slice(0, n).join(" ")).text;
-      if (needle.length < 4) break;
+      if (needle.length < 3) break;
       const at = hay.text.indexOf(needle);
       if (at >= 0) {
         ranges.push([hay.map[at], hay.map[at + needle.length - 1] + 1]);
@@ -781,11 +781,11 @@ async function loadPdf(url) {
 }
 
 /** Render one PDF page (canvas + selectable text layer) and highlight the quote on it. */
-async function renderPdfPage(container, url, pageNumber, quote) {
+async function renderPdfPage(container, url, pageNumber, quote, targetWidth) {
   const { lib, pdf } = await loadPdf(url);
   const number = Math.min(Math.max(1, pageNumber || 1), pdf.numPages);
   const page = await pdf.getPage(number);
-  const width = Math.max(240, container.clientWidth || 400);
+  const width = targetWidth || Math.max(240, container.clientWidth || 400);
   const scale = width / page.getViewport({ scale: 1 }).width;
   const viewport = page.getViewport({ scale });
   const ratio = window.devicePixelRatio || 1;
@@ -890,15 +890,40 @@ async function openPanel(citation, trigger) {
   else panel.scrollTop = 0;
 }
 
+const ZOOMS = [1, 1.5, 2, 3];
+
 async function showPdfInPanel(body, chunk, quote, token) {
-  const quoteBox = el("blockquote", { class: "panel-quote" }, quote ? el("mark", { text: clipWords(quote, 400) }) : null);
+  const shownQuote = quote.length <= 400 ? quote : clipWords(quote, 400);
+  const quoteBox = el("blockquote", { class: "panel-quote" }, quote ? el("mark", { text: shownQuote }) : null);
   const pageBox = el("div", { class: "pdf-container" }, el("p", { class: "status", text: "Öppnar PDF-sidan…" }));
-  const caption = el("p", { class: "pdf-caption" });
-  body.replaceChildren(quoteBox, caption, pageBox);
-  try {
-    const shown = await renderPdfPage(pageBox, chunk.original_url, chunk.page, quote);
+  const caption = el("p", { class: "pdf-caption", role: "status" });
+  let zoom = 0;
+  const render = async () => {
+    const fit = Math.max(240, pageBox.clientWidth || 400);
+    const shown = await renderPdfPage(pageBox, chunk.original_url, chunk.page, quote, fit * ZOOMS[zoom]);
     if (token !== state.panelToken) return;
+    smaller.disabled = zoom === 0;
+    larger.disabled = zoom === ZOOMS.length - 1;
     caption.textContent = `Originalet, sida ${shown.page} av ${shown.pages}${shown.marks ? " – citatet är markerat" : ""}`;
+    const mark = pageBox.querySelector("mark");
+    if (mark && zoom > 0) {
+      // Zoomed in: bring the highlight into the page box's own scroll area.
+      const box = pageBox.getBoundingClientRect();
+      const m = mark.getBoundingClientRect();
+      pageBox.scrollLeft += m.left - box.left - 16;
+      mark.scrollIntoView({ block: "center" });
+    }
+  };
+  const step = (delta) => {
+    zoom = Math.min(ZOOMS.length - 1, Math.max(0, zoom + delta));
+    render().catch(() => {});
+  };
+  const smaller = el("button", { type: "button", class: "zoom-out", "aria-label": "Förminska sidan", text: "−", onclick: () => step(-1) });
+  const larger = el("button", { type: "button", class: "zoom-in", "aria-label": "Förstora sidan", text: "+", onclick: () => step(1) });
+  const toolbar = el("div", { class: "pdf-toolbar" }, [caption, el("span", { class: "zoom" }, [smaller, larger])]);
+  body.replaceChildren(quoteBox, toolbar, pageBox);
+  try {
+    await render();
   } catch (err) {
     if (token !== state.panelToken) return;
     pageBox.replaceChildren(el("p", { class: "error", text: "PDF-sidan kunde inte visas. Texten:" }), highlightedText(chunk.text || "", quote));
