@@ -172,7 +172,7 @@ def sources_markdown(answer: Answer, base_url: str, web_urls: dict[str, str]) ->
                 item += f" ({escape(c.date_label)})"
             if c.doc_id in web_urls:
                 item += " – " + _link("originalsidan", web_urls[c.doc_id])
-            item += f": ”{escape(clip_words(c.quote))}”"
+            item += f": ”{escape(clip_words(c.quote.lstrip('•◦▪ ')))}”"
             lines.append(item)
         return "\n".join(lines)
     closest = distinct_sources(answer.sources, 3)
@@ -207,3 +207,15 @@ def refusal_body(answer: Answer) -> str:
         if line.startswith("Närmast i källorna finns"):
             return "\n".join(lines[:i]).rstrip()
     return answer.answer
+
+
+_SOURCES_HEADING = re.compile(r"\n\s*\*\*(?:Källor|Närmaste källor)\*\*\s*\n", re.S)
+_ESCAPED = re.compile(r"\\([\\`*_\[\]<>&|~#.)+=-])")
+
+
+def plain_history(content: str) -> str:
+    """An earlier answer as a client sends it back: without its sources list and escapes, so
+    follow-up questions are resolved against the answer text alone."""
+    match = _SOURCES_HEADING.search(content)
+    text = content[: match.start()] if match else content
+    return _ESCAPED.sub(r"\1", text).strip()

@@ -253,7 +253,7 @@ def test_openai_client_against_live_server(live_server):
     )
     content = reply.choices[0].message.content
     assert "Ingmar Ångman" in content and "**Källor**" in content
-    assert "[1] Nätverk och samverkan" in content
+    assert "1. [Nätverk och samverkan" in content
     assert reply.model_extra["citations"][0]["doc_id"] == "natverk-och-samverkan"
 
     stream = oa.chat.completions.create(

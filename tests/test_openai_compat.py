@@ -15,7 +15,13 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
-from api.openai_format import MarkdownStream, approx_tokens, clip_words, to_markdown
+from api.openai_format import (
+    MarkdownStream,
+    approx_tokens,
+    clip_words,
+    plain_history,
+    to_markdown,
+)
 from api.openwebui_tasks import detect
 
 PUBLIC = "https://samverkan.example.se"
@@ -153,6 +159,13 @@ def test_markdown_structure_in_a_strict_renderer():
     assert kinds.count("paragraph_open") == 3  # the lead and one per list item
 
 
+def test_plain_history_drops_sources_and_escapes():
+    sent = (
+        to_markdown("Stärka *vård* [1].\n• ett") + "\n\n**Källor**\n\n1. [Titel](<https://x>): ”c”"
+    )
+    assert plain_history(sent) == "Stärka *vård* [1].\n\n- ett"
+
+
 def test_approx_tokens():
     assert approx_tokens("") == 0
     assert approx_tokens("abcd") == 1
@@ -243,7 +256,7 @@ def test_answer_is_commonmark_with_numbered_absolute_sources(oa):
     for c in citations:
         shown = re.search(r"”(.*?)”", content[content.index(c["title"]) :], re.S).group(1)
         shown = shown.replace("\\", "")
-        quote = " ".join(c["quote"].split())
+        quote = " ".join(c["quote"].lstrip("• ").split())
         if shown.endswith("…"):
             prefix = shown[:-1]
             assert quote.startswith(prefix) and quote[len(prefix)] == " ", (shown, quote)
@@ -271,25 +284,41 @@ def test_refusal_links_the_closest_sources(oa):
     assert found and all(href.startswith(PUBLIC + "/dokument/") for _, href in found)
 
 
+def streamed_text(events: list[dict]) -> str:
+    return "".join(
+        e["choices"][0]["delta"].get("content") or "" for e in events if e.get("choices")
+    )
+
+
 @pytest.mark.slow
 def test_open_webui_chat_stream_replayed(oa):
-    """Open WebUI's chat request to an OpenAI connection: system prompt, history, stream with
-    stream_options.include_usage (set by its middleware), its own params passed through."""
+    """Open WebUI's chat requests to an OpenAI connection: its system prompt, the history with
+    our own earlier Markdown answer sent back, stream with stream_options.include_usage (set by
+    its middleware) and its own params passed through."""
+    first_question = "Vad heter nätverket för psykisk hälsa och suicidprevention?"
     body = {
         "model": "samverkansassistenten",
-        "messages": [{"role": "system", "content": "Svara på svenska."}, *CHAT, CHAT[0]],
+        "messages": [
+            {"role": "system", "content": "Svara på svenska."},
+            {"role": "user", "content": first_question},
+        ],
         "stream": True,
         "stream_options": {"include_usage": True},
         "temperature": 0.8,
         "max_completion_tokens": 1000,
     }
+    first = streamed_text(stream_events(oa.post("/v1/chat/completions", json=body)))
+    assert "**Källor**" in first
+
+    body["messages"] += [
+        {"role": "assistant", "content": first},
+        {"role": "user", "content": "Och vem leder det?"},
+    ]
     r = oa.post("/v1/chat/completions", json=body)
     assert r.status_code == 200
     events = stream_events(r)
-    text = "".join(
-        e["choices"][0]["delta"].get("content") or "" for e in events if e.get("choices")
-    )
-    assert "Ingmar Ångman" in text
+    text = streamed_text(events)
+    assert "Johanna Bernström Högblom" in text
     assert links(text) and all(not h.startswith("/") for _, h in links(text))
     finish = [e for e in events if e.get("choices") and e["choices"][0]["finish_reason"]]
     assert finish and finish[-1]["choices"][0]["finish_reason"] == "stop"
@@ -325,7 +354,7 @@ def test_open_webui_follow_up_request(oa, service):
     assert 1 <= len(follow_ups) <= 5
     assert CHAT[0]["content"] not in follow_ups
     # Only questions the corpus is known to answer.
-    assert set(follow_ups) <= set(service.starter_questions(limit=10))
+    assert set(follow_ups) <= set(service.starter_questions())
 
 
 @pytest.mark.slow
@@ -336,8 +365,6 @@ def test_open_webui_title_request_streamed(oa):
         | {"stream": True, "stream_options": {"include_usage": True}},
     )
     events = stream_events(r)
-    text = "".join(
-        e["choices"][0]["delta"].get("content") or "" for e in events if e.get("choices")
-    )
+    text = streamed_text(events)
     assert json.loads(text)["title"].startswith("Vem leder")
     assert events[-1]["usage"]["total_tokens"] > 0

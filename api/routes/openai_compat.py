@@ -18,7 +18,13 @@ from assistant.service import AssistantService
 
 from .. import openwebui_tasks
 from ..deps import RateLimited, ServiceDep, SettingsDep
-from ..openai_format import MarkdownStream, approx_tokens, refusal_body, sources_markdown
+from ..openai_format import (
+    MarkdownStream,
+    approx_tokens,
+    plain_history,
+    refusal_body,
+    sources_markdown,
+)
 from ..schemas import ChatCompletionRequest
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -45,7 +51,12 @@ def _text(content) -> str:
 
 def _conversation(body: ChatCompletionRequest) -> tuple[str, list[dict]]:
     turns = [
-        {"role": m.role, "content": _text(m.content)}
+        {
+            "role": m.role,
+            "content": plain_history(_text(m.content))
+            if m.role == "assistant"
+            else _text(m.content),
+        }
         for m in body.messages
         if m.role in ("user", "assistant")
     ]
