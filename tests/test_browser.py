@@ -169,6 +169,20 @@ def fully_above_question_box(page, locator) -> bool:
     return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= form["y"] + 1
 
 
+def revealed(page, locator) -> bool:
+    """A new answer is in view above the question box: wholly, or, when it is taller than the
+    conversation area, from its start (the rest is scrolled to, never hidden under the box)."""
+    box = locator.bounding_box()
+    area = page.locator("#scroller").bounding_box()
+    if box["height"] <= area["height"]:
+        return fully_above_question_box(page, locator)
+    return abs(box["y"] - area["y"]) <= 16
+
+
+def letters(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 def no_horizontal_overflow(page) -> None:
     scroll_width, inner_width = page.evaluate(
         "() => [document.documentElement.scrollWidth, window.innerWidth]"
@@ -242,7 +256,9 @@ def test_answer_with_citation_panel(page, live_server):
     expect(message).not_to_have_class(re.compile(r"\brefused\b"))
     # The end of the new answer (sources, thumbs) is in view above the question box.
     settle(page, message)
-    assert fully_above_question_box(page, message)
+    assert revealed(page, message)
+    message.locator(".feedback-up").scroll_into_view_if_needed()
+    assert fully_above_question_box(page, message.locator(".feedback-up"))
     assert not_covered(page, ".message.assistant .feedback-up")
 
     cite = message.locator("button.cite").first
@@ -276,17 +292,22 @@ def test_answer_with_citation_panel(page, live_server):
 def test_pdf_citation_opens_the_original_page_with_the_quote_highlighted(page, live_server):
     open_chat(page, live_server)
     message = ask(page, PDF_QUESTION)
-    expect(message.locator(".answer-text")).to_contain_text("rehabiliterande")
-    message.locator("button.cite").first.click()
+    pdf_source = message.locator(".source-link", has_text=re.compile(r"Handlingsplan.* s\. \d+"))
+    expect(pdf_source.first).to_be_visible()
+    pdf_source.first.click()
     panel = page.locator("#citation-panel")
     rendered = panel.locator(".pdf-page[data-rendered='true']")
     expect(rendered).to_be_visible(timeout=TIMEOUT)
     marks = panel.locator(".textLayer mark.highlight")
-    assert marks.count() >= 5
-    highlighted = " ".join(marks.all_inner_texts())
-    assert "Stärka det rehabiliterande arbetet" in highlighted
-    # Only the quote: the page's other lines are not marked.
-    assert "Handlingsplanen har fastställts" not in highlighted
+    assert marks.count() >= 1
+    # What is highlighted on the page is the quote: all of it (or, for a quote running on to
+    # the next page, its start), and nothing else of the page.
+    quote = letters(panel.locator(".panel-quote").inner_text())
+    highlighted = letters("".join(marks.all_inner_texts()))
+    assert quote.startswith(highlighted) and len(highlighted) >= 0.6 * len(quote), (
+        highlighted,
+        quote,
+    )
     expect(panel.locator(".pdf-caption")).to_contain_text(re.compile(r"sida \d+ av \d+"))
     # The canvas holds the rendered page (dark text pixels on white).
     dark = page.evaluate(
@@ -319,14 +340,14 @@ def test_pdf_citation_opens_the_original_page_with_the_quote_highlighted(page, l
 def test_pdf_document_page_shows_the_quote_on_the_original_page(page, live_server):
     open_chat(page, live_server)
     message = ask(page, PDF_QUESTION)
-    message.locator("button.cite").first.click()
+    message.locator(".source-link", has_text=re.compile(r"Handlingsplan.* s\. \d+")).first.click()
     link = page.locator("#panel-links a").first
     href = link.get_attribute("href")
     assert "citat=" in href
     page.goto(live_server + href)
     expect(page.locator(".doc-pdf .pdf-page[data-rendered='true']")).to_be_visible()
-    assert page.locator(".doc-pdf mark.highlight").count() >= 5
-    expect(page.locator(".doc-chunk.highlight mark").first).to_contain_text("Stärka")
+    assert page.locator(".doc-pdf mark.highlight").count() >= 1
+    expect(page.locator(".doc-chunk.highlight mark").first).not_to_be_empty()
     body = page.locator("body").inner_text()
     assert "_build" not in body and "build_pdf" not in body
     assert page.console.errors() == []
@@ -595,7 +616,8 @@ def test_phone_layout_answer_panel_and_no_overflow(page_factory, live_server):
     message = ask(page, WEB_QUESTION)
     expect(message.locator(".answer-text")).to_contain_text("Ingmar Ångman")
     settle(page, message)
-    assert fully_above_question_box(page, message)
+    assert revealed(page, message)
+    message.locator(".feedback-down").scroll_into_view_if_needed()
     assert not_covered(page, ".message.assistant .feedback-down")
     # The 👎 comment field is not hidden under the question box either.
     message.locator(".feedback-down").click()
@@ -619,7 +641,9 @@ def test_phone_layout_answer_panel_and_no_overflow(page_factory, live_server):
     # A PDF citation on the phone fits the screen too.
     page.locator("#panel-close").click()
     pdf_message = ask(page, PDF_QUESTION)
-    pdf_message.locator("button.cite").first.click()
+    pdf_message.locator(
+        ".source-link", has_text=re.compile(r"Handlingsplan.* s\. \d+")
+    ).first.click()
     expect(panel.locator(".pdf-page[data-rendered='true']")).to_be_visible()
     expect(panel.locator("#panel-close")).to_be_in_viewport()
     no_horizontal_overflow(page)

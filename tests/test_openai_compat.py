@@ -254,8 +254,9 @@ def test_answer_is_commonmark_with_numbered_absolute_sources(oa):
 
     # Quotes in the list are cut at word boundaries: whole, or a word-prefix of the quote + "…".
     for c in citations:
-        shown = re.search(r"”(.*?)”", content[content.index(c["title"]) :], re.S).group(1)
-        shown = shown.replace("\\", "")
+        item = re.search(rf"^{c['id']}\. .*?”(.*?)”$", content, re.M)
+        assert item, (c["id"], content)
+        shown = item.group(1).replace("\\", "")
         quote = " ".join(c["quote"].lstrip("• ").split())
         if shown.endswith("…"):
             prefix = shown[:-1]

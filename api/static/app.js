@@ -472,8 +472,8 @@ function feedbackControls(question, answer, citations) {
     ]);
     form.addEventListener("submit", (event) => { event.preventDefault(); send("down", input.value.trim()); });
     box.append(form);
-    input.focus();
-    revealMessage(box.closest(".message"));
+    input.focus({ preventScroll: true });
+    revealMessage(form);
   });
   return box;
 }
