@@ -77,3 +77,4 @@ class ChatCompletionRequest(BaseModel):
     stream: bool = False
     temperature: float | None = None
     max_tokens: int | None = None
+    stream_options: dict | None = None  # {"include_usage": true}: a last chunk with usage

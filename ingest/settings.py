@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_minute: int = 120
     admin_token: str | None = None
+    # Where users reach this app (e.g. "https://samverkan.example.se"): OpenAI-compatible answers
+    # link their sources with absolute URLs under it. Empty: the address the request came to.
+    public_url: str = ""
 
     @property
     def chroma_dir(self) -> Path:

@@ -252,8 +252,8 @@ def test_openai_client_against_live_server(live_server):
         messages=[{"role": "user", "content": "Vem leder nätverket för socialchefer?"}],
     )
     content = reply.choices[0].message.content
-    assert "Ingmar Ångman" in content and "Källor:" in content
-    assert "[1] Nätverk och samverkan" in content
+    assert "Ingmar Ångman" in content and "**Källor**" in content
+    assert "1. [Nätverk och samverkan" in content
     assert reply.model_extra["citations"][0]["doc_id"] == "natverk-och-samverkan"
 
     stream = oa.chat.completions.create(
@@ -275,7 +275,7 @@ def test_openai_client_against_live_server(live_server):
         if event.choices and event.choices[0].finish_reason:
             finish = event.choices[0].finish_reason
     text = "".join(pieces)
-    assert finish == "stop" and "Johanna Bernström Högblom" in text and "Källor:" in text
+    assert finish == "stop" and "Johanna Bernström Högblom" in text and "**Källor**" in text
 
 
 def test_live_server_streams_sse_over_http(live_server):

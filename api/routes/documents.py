@@ -1,17 +1,46 @@
-"""Documents, chunks, the glossary and starter questions."""
+"""Documents, chunks, the original files, the glossary and starter questions."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 from fastapi import APIRouter, HTTPException
+from fastapi.responses import FileResponse
 
 from assistant.compose import chunk_url, swedish_date
+from ingest.models import Chunk
 
-from ..deps import ServiceDep
+from ..deps import ServiceDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["documents"])
 
+NO_DOCUMENT = "Dokumentet finns inte."
+# Original files the browser may open itself; anything else is only available as extracted text.
+ORIGINAL_TYPES = {".pdf": "application/pdf"}
 
-def _doc_meta(chunk) -> dict:
+
+def original_url(chunk: Chunk) -> str | None:
+    """The app's address of the original file (PDFs), for the viewer and for a new tab."""
+    if Path(chunk.meta.file).suffix.lower() in ORIGINAL_TYPES:
+        return f"/api/documents/{chunk.doc_id}/original"
+    return None
+
+
+def web_url(chunk: Chunk) -> str | None:
+    """The page's own address on the web, when the manifest gives one."""
+    url = chunk.meta.url or ""
+    return url if url.startswith(("https://", "http://")) else None
+
+
+def _expired(valid_to: str | None, today: date) -> bool:
+    try:
+        return bool(valid_to) and date.fromisoformat(valid_to) < today
+    except ValueError:
+        return False
+
+
+def _doc_meta(chunk: Chunk, today: date) -> dict:
     m = chunk.meta
     return {
         "doc_id": chunk.doc_id,
@@ -22,27 +51,34 @@ def _doc_meta(chunk) -> dict:
         "date_label": m.date_label or swedish_date(m.date),
         "valid_to": m.valid_to,
         "validity_label": m.validity_label,
+        "expired": _expired(m.valid_to, today),
         "original_form": m.original_form,
-        "url": m.url,
+        "url": web_url(chunk),
+        "original_url": original_url(chunk),
         "file": m.file,
     }
+
+
+def _doc_chunks(service, doc_id: str) -> list[Chunk]:
+    chunks = [c for c in service.retriever.chunks if c.doc_id == doc_id]
+    if not chunks:
+        raise HTTPException(404, NO_DOCUMENT)
+    return sorted(chunks, key=lambda c: c.position)
 
 
 @router.get("/documents")
 def documents(service: ServiceDep) -> dict:
     docs: dict[str, dict] = {}
     for chunk in service.retriever.chunks:
-        doc = docs.setdefault(chunk.doc_id, _doc_meta(chunk) | {"chunks": 0})
+        doc = docs.setdefault(chunk.doc_id, _doc_meta(chunk, service.today) | {"chunks": 0})
         doc["chunks"] += 1
     return {"documents": sorted(docs.values(), key=lambda d: d["title"].lower())}
 
 
 @router.get("/documents/{doc_id}")
 def document(doc_id: str, service: ServiceDep) -> dict:
-    chunks = [c for c in service.retriever.chunks if c.doc_id == doc_id]
-    if not chunks:
-        raise HTTPException(404, "Dokumentet finns inte.")
-    return _doc_meta(chunks[0]) | {
+    chunks = _doc_chunks(service, doc_id)
+    return _doc_meta(chunks[0], service.today) | {
         "chunks": [
             {
                 "chunk_id": c.chunk_id,
@@ -51,9 +87,27 @@ def document(doc_id: str, service: ServiceDep) -> dict:
                 "section": c.section or None,
                 "position": c.position,
             }
-            for c in sorted(chunks, key=lambda c: c.position)
+            for c in chunks
         ]
     }
+
+
+@router.get("/documents/{doc_id}/original", response_class=FileResponse)
+def original(doc_id: str, service: ServiceDep, settings: SettingsDep) -> FileResponse:
+    """The original file as ingested (PDFs only), opened inline by the viewer or the browser."""
+    meta = _doc_chunks(service, doc_id)[0].meta
+    root = settings.corpus_dir.resolve()
+    path = (root / meta.file).resolve()
+    media_type = ORIGINAL_TYPES.get(path.suffix.lower())
+    if media_type is None or not path.is_relative_to(root) or not path.is_file():
+        raise HTTPException(404, "Originalfilen finns inte för det här dokumentet.")
+    return FileResponse(
+        path,
+        media_type=media_type,
+        filename=path.name,
+        content_disposition_type="inline",
+        headers={"Cache-Control": "no-cache"},
+    )
 
 
 @router.get("/chunks/{chunk_id:path}")
@@ -79,6 +133,8 @@ def chunk(chunk_id: str, service: ServiceDep) -> dict:
         "next_chunk_id": siblings[i + 1].chunk_id if i + 1 < len(siblings) else None,
         "doc_url": f"/dokument/{found.doc_id}",
         "url": chunk_url(found),
+        "web_url": web_url(found),
+        "original_url": original_url(found),
     }
 
 
