@@ -2,7 +2,7 @@
 
 Never runs `playwright install`; uses the system chromium at /usr/bin/chromium and skips when
 it is missing (tests/run.sh and CI install it). Screenshots for the README go to
-<repo>/docs/screenshots/ (desktop 1366×900, mobile 390×844), others to <repo>/test-artifacts/.
+<repo>/tests/screenshots/ (desktop 1366×900, mobile 390×844), others to <repo>/test-artifacts/.
 
 A hung server and a stream cut off midway cannot be produced on demand by the real app, so
 those two tests intercept /api/ask/stream in the browser (Playwright routing): a request left
@@ -21,7 +21,7 @@ import pytest
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOTS = ROOT / "tests" / "screenshots"
 TIMEOUT = 30_000  # ms; the first answer in a session can take a few seconds
 LAUNCH_ARGS = [
     "--no-sandbox",

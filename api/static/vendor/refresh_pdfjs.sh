@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Refresh the vendored PDF.js (npm package pdfjs-dist) under api/static/vendor/pdfjs/.
 # The built files are committed, so a fresh clone needs neither node nor the npm registry;
-# run this only to change the version:  bash scripts/vendor_pdfjs.sh [version]
+# run this only to change the version:  bash api/static/vendor/refresh_pdfjs.sh [version]
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../../.."
 VERSION="${1:-6.5.438}"
 TARGET=api/static/vendor/pdfjs
 WORK="$(mktemp -d)"
