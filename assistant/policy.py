@@ -63,22 +63,29 @@ class LinearModel:
 
 @dataclass(frozen=True)
 class AnswerPolicy:
+    """Two fitted questions: do the sources answer this at all (`model`, refused below
+    `refuse_below`), and does the chosen passage hold the answer (`hedge`, hedged below
+    `partial_below`; without a hedge model the first probability is used for both)."""
+
     model: LinearModel
     refuse_below: float
     partial_below: float
     retrieval_floor: float  # LLM mode: below this passage similarity nothing is sent
+    hedge: LinearModel | None = None
 
     def decide(self, evidence: Evidence) -> Decision:
-        p = self.model.probability(evidence.vector())
+        features = evidence.vector()
+        p = self.model.probability(features)
         if evidence.name_absent:  # the question's focus is absent from the whole corpus
             return Decision(
                 Action.REFUSE, p, "the question names something the sources never mention"
             )
         if p < self.refuse_below:
             return Decision(Action.REFUSE, p, _why(evidence, p))
-        if p < self.partial_below:
-            return Decision(Action.PARTIAL, p, f"uncertain (p={p:.2f})")
-        return Decision(Action.ANSWER, p, f"answered (p={p:.2f})")
+        right = self.hedge.probability(features) if self.hedge else p
+        if right < self.partial_below:
+            return Decision(Action.PARTIAL, p, f"uncertain (p={p:.2f}, right={right:.2f})")
+        return Decision(Action.ANSWER, p, f"answered (p={p:.2f}, right={right:.2f})")
 
     @classmethod
     def fitted(cls, path: Path = FITTED) -> AnswerPolicy:
@@ -98,11 +105,13 @@ def _why(e: Evidence, p: float) -> str:
 def _load(path: Path) -> AnswerPolicy:
     data = json.loads(path.read_text(encoding="utf-8"))
     pol = data["answer_policy"]
+    hedge = pol.get("hedge")
     return AnswerPolicy(
         LinearModel(pol["weights"], pol["bias"]),
         pol["refuse_below"],
         pol["partial_below"],
         pol["retrieval_floor"],
+        LinearModel(hedge["weights"], hedge["bias"]) if hedge else None,
     )
 
 

@@ -25,7 +25,7 @@ def test_ask_returns_the_contract(client):
     r = client.post("/api/ask", json={"question": "Vem leder nätverket för socialchefer?"})
     assert r.status_code == 200
     data = r.json()
-    assert data["refused"] is False and data["mode"] == "extractive"
+    assert data["refused"] is False and data["mode"] in ("extractive", "partial")
     assert "Ingmar Ångman" in data["answer"] and "[1]" in data["answer"]
     c = data["citations"][0]
     assert set(c) >= {

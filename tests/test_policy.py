@@ -176,3 +176,16 @@ def test_partial_answers_are_hedged_and_refusals_explain_in_english():
 def test_a_name_the_corpus_never_mentions_is_refused_whatever_the_weights():
     decision = POLICY.decide(evidence(coverage=1.0, name_absent=1.0))
     assert decision.action is Action.REFUSE and "never mention" in decision.reason
+
+
+def test_a_hedge_model_decides_between_answer_and_partial():
+    hedging = AnswerPolicy(
+        POLICY.model,
+        refuse_below=0.3,
+        partial_below=0.5,
+        retrieval_floor=0.8,
+        hedge=LinearModel({"shape_missing": -4.0}, 2.0),
+    )
+    assert hedging.decide(evidence(coverage=1.0)).action is Action.ANSWER
+    assert hedging.decide(evidence(coverage=1.0, shape_missing=1.0)).action is Action.PARTIAL
+    assert hedging.decide(evidence(coverage=0.0)).action is Action.REFUSE  # p = σ(-2)
