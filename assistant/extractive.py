@@ -192,6 +192,12 @@ def select(kind: str, ranked: list[Scored]) -> list[Scored]:
     if kind == "list" or (best.unit.kind == "list" and kind not in ("who", "when", "count")):
         return [best]
     pool = [s for s in ranked if s.unit.kind != "list"] or ranked
+    if kind == "define":  # "Vad är X?": the unit that defines X, when it ranks close behind
+        defining = next(
+            (s for s in pool[:5] if s.defining and s.score >= LIST_RATIO * pool[0].score), None
+        )
+        if defining is not None:
+            pool = [defining, *(s for s in pool if s is not defining)]
     best = pool[0]
     chosen = [best]
     for s in pool[1:6]:

@@ -189,3 +189,11 @@ def test_a_hedge_model_decides_between_answer_and_partial():
     assert hedging.decide(evidence(coverage=1.0)).action is Action.ANSWER
     assert hedging.decide(evidence(coverage=1.0, shape_missing=1.0)).action is Action.PARTIAL
     assert hedging.decide(evidence(coverage=0.0)).action is Action.REFUSE  # p = σ(-2)
+
+
+def test_what_is_x_prefers_the_unit_that_defines_x():
+    first, second = "Nätverket för socialchefer träffas varje månad.", "Det leds av Ingmar Ångman."
+    ranked = [_scored(first, 0.9), _scored(second, 0.7, defining=True)]
+    assert select("define", ranked)[0].unit.text == second
+    ranked = [_scored(first, 0.9), _scored(second, 0.3, defining=True)]  # too far behind
+    assert select("define", ranked)[0].unit.text == first
