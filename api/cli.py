@@ -1,4 +1,4 @@
-"""The `samverkan` command line: ingest, ask, serve, eval, feedback export."""
+"""The `samverkan` command line: ingest, add, documents, ask, serve, eval, feedback export."""
 
 from __future__ import annotations
 
@@ -36,22 +36,12 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> N
     )
 
 
-@app.command()
-def ingest(
-    rebuild: Annotated[bool, typer.Option(help="Start from an empty index.")] = False,
-    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: setting).")] = None,
-) -> None:
-    """Load, clean, chunk, embed and store the corpus (incremental, idempotent)."""
+def _ingest_run(settings, rebuild: bool = False) -> None:
+    """Bring the index in line with the corpus and the library; print the summary."""
     from tqdm import tqdm
 
     from ingest.errors import EmbeddingMismatchError, IngestError
     from ingest.pipeline import run_ingest
-
-    settings = _settings()
-    if corpus is not None:
-        settings = settings.model_copy(update={"corpus_dir": corpus})
-    if not settings.corpus_dir.is_dir():
-        _fail(f"corpus folder not found: {settings.corpus_dir}")
 
     bars: list[tqdm] = []
 
@@ -84,6 +74,222 @@ def ingest(
         f"{f', {report.metadata_updated} metadata updated' if report.metadata_updated else ''}; "
         f"{len(report.errors)} skipped; {report.timings.get('total', 0):.1f}s ({timings})"
     )
+
+
+_STATES = {
+    "new": "new",
+    "changed": "changed",
+    "unchanged": "unchanged (same content)",
+    "not_modified": "not modified (304)",
+    "gone": "gone",
+    "removed": "removed",
+    "error": "error",
+}
+
+
+def _fetching(fetch) -> list:
+    """Run `fetch(on_page)` with a progress bar and one line per page; returns the outcomes."""
+    from tqdm import tqdm
+
+    with tqdm(desc="fetching", unit="page", file=sys.stderr) as bar:
+
+        def on_page(outcome) -> None:
+            bar.update(1)
+            if outcome.state in ("error", "gone"):  # the message names the URL
+                colour = typer.colors.RED if outcome.state == "error" else typer.colors.YELLOW
+                bar.write(typer.style(f"{outcome.state}: {outcome.message}", fg=colour))
+            else:
+                bar.write(f"{_STATES[outcome.state]}: {outcome.url} -> {outcome.doc_id}")
+
+        return fetch(on_page)
+
+
+@app.command()
+def ingest(
+    rebuild: Annotated[bool, typer.Option(help="Start from an empty index.")] = False,
+    corpus: Annotated[Path | None, typer.Option(help="Corpus folder (default: setting).")] = None,
+    sources: Annotated[
+        Path | None,
+        typer.Option(help="YAML file with a `sources:` list of URLs, sitemaps or prefixes."),
+    ] = None,
+    refetch: Annotated[
+        bool, typer.Option(help="Re-check every fetched web page (conditional requests).")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option(help="Remove pages that now answer 404/410 (else kept, reported).")
+    ] = False,
+    offline: Annotated[
+        bool, typer.Option(help="Fetch nothing; ingest the stored copies of web pages.")
+    ] = False,
+) -> None:
+    """Load, clean, chunk, embed and store the corpus and the fetched/uploaded documents
+    (incremental, idempotent). Web sources listed in the manifest or --sources are fetched
+    first, conditionally: an unchanged page is not embedded again."""
+    from ingest import catalog
+    from ingest.errors import IngestError
+    from ingest.sources import load_sources_file, manifest_sources
+
+    settings = _settings()
+    if corpus is not None:
+        settings = settings.model_copy(update={"corpus_dir": corpus})
+    if not settings.corpus_dir.is_dir():
+        _fail(f"corpus folder not found: {settings.corpus_dir}")
+    if offline and (sources or refetch):
+        _fail("--offline cannot be combined with --sources or --refetch")
+    try:
+        specs = [] if offline else manifest_sources(settings.corpus_dir)
+        if sources is not None:
+            specs += load_sources_file(sources)
+        if specs:
+            _fetching(lambda on_page: catalog.fetch_sources(settings, specs, prune, on_page))
+        if refetch:
+            _fetching(lambda on_page: catalog.refetch(settings, None, prune, on_page))
+    except IngestError as exc:
+        _fail(str(exc))
+    _ingest_run(settings, rebuild=rebuild)
+
+
+@app.command()
+def add(
+    sources: Annotated[
+        list[str], typer.Argument(help="URLs of web pages, or paths of local files to add.")
+    ],
+    doc_id: Annotated[str | None, typer.Option("--id", help="Document id (one source).")] = None,
+    title: Annotated[str | None, typer.Option(help="Title (overrides the page's own).")] = None,
+    publisher: Annotated[str | None, typer.Option(help="Publisher (overrides).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Kind, e.g. överenskommelse.")] = None,
+    date: Annotated[str | None, typer.Option(help="ISO date (overrides the page's own).")] = None,
+    follow: Annotated[
+        bool, typer.Option(help="Also add the pages linked from it under --prefix.")
+    ] = False,
+    sitemap: Annotated[
+        bool, typer.Option(help="Each URL is a sitemap.xml: add the pages it lists.")
+    ] = False,
+    prefix: Annotated[
+        str | None, typer.Option(help="Only pages under this URL prefix (--follow, --sitemap).")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many pages per source.")] = None,
+    prune: Annotated[bool, typer.Option(help="Remove pages that now answer 404/410.")] = False,
+) -> None:
+    """Add web pages (or local files) and ingest them. Adding a page again re-checks it
+    with a conditional request: an unchanged page is not embedded again."""
+    from ingest import catalog
+    from ingest.errors import IngestError, SourceError
+    from ingest.sources import parse_sources
+
+    settings = _settings()
+    overrides = {
+        k: v
+        for k, v in {"title": title, "publisher": publisher, "kind": kind, "date": date}.items()
+        if v
+    }
+    if doc_id and len(sources) > 1:
+        _fail("--id names one document: give one source with it")
+    failed = 0
+    urls = [s for s in sources if "://" in s]
+    for name in (s for s in sources if "://" not in s):
+        path = Path(name)
+        if not path.is_file():
+            _fail(f"{name}: not a URL and no such file")
+        try:
+            record, changed = catalog.add_file(
+                settings, path.name, path.read_bytes(), doc_id, overrides or None
+            )
+        except SourceError as exc:
+            typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
+            failed += 1
+            continue
+        except IngestError as exc:
+            typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+            failed += 1
+            continue
+        typer.echo(f"{'added' if changed else 'unchanged'}: {path} -> {record.doc_id}")
+    if urls:
+        entries = []
+        for url in urls:
+            entry = {"sitemap": url} if sitemap else {"url": url, "follow": follow}
+            entry |= ({"prefix": prefix} if prefix else {}) | ({"limit": limit} if limit else {})
+            if not (sitemap or follow):
+                entry |= overrides | ({"id": doc_id} if doc_id else {})
+            entries.append(entry)
+        try:
+            specs = parse_sources(entries, "command line")
+        except IngestError as exc:
+            _fail(str(exc))
+        outcomes = _fetching(lambda on_page: catalog.fetch_sources(settings, specs, prune, on_page))
+        failed += sum(o.state == "error" for o in outcomes)
+        if outcomes and all(o.state == "error" for o in outcomes):
+            _fail("nothing could be fetched")
+    _ingest_run(settings)
+    if failed:
+        raise typer.Exit(code=1)
+
+
+documents_app = typer.Typer(no_args_is_help=True, help="The documents in the index.")
+app.add_typer(documents_app, name="documents")
+
+
+@documents_app.command("list")
+def documents_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Every document: id, source, date, chunk count, last fetched."""
+    from dataclasses import asdict
+
+    from ingest.catalog import list_documents
+
+    rows = list_documents(_settings())
+    if as_json:
+        typer.echo(json.dumps([asdict(r) for r in rows], ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        typer.echo("no documents (run `samverkan ingest` or `samverkan add URL`)")
+        return
+    for r in rows:
+        fetched = f", fetched {r.last_fetched}" if r.last_fetched else ""
+        checked = f", checked {r.last_checked}" if r.last_checked else ""
+        state = "" if r.status == "indexed" else f" [{r.status}]"
+        typer.echo(f"{r.doc_id}{state}\n    {r.title}")
+        typer.echo(
+            f"    {r.origin}: {r.source} | {r.date or 'undated'} | {r.chunks} chunks"
+            f"{fetched}{checked}"
+        )
+
+
+@documents_app.command("remove")
+def documents_remove(
+    doc_id: Annotated[str, typer.Argument(help="The document id (see `documents list`).")],
+) -> None:
+    """Remove a fetched or uploaded document and its chunks."""
+    from ingest.catalog import remove_document
+    from ingest.errors import SourceError
+
+    settings = _settings()
+    try:
+        removed = remove_document(settings, doc_id)
+    except SourceError as exc:
+        _fail(exc.message)
+    typer.echo(f"removed {removed.doc_id} ({removed.source.removeprefix('upload:')})")
+    _ingest_run(settings)
+
+
+@documents_app.command("refetch")
+def documents_refetch(
+    doc_ids: Annotated[list[str], typer.Argument(help="Ids of web documents to re-check.")],
+    prune: Annotated[bool, typer.Option(help="Remove a page that now answers 404/410.")] = False,
+) -> None:
+    """Fetch web documents again (conditionally) and re-ingest what changed."""
+    from ingest import catalog
+    from ingest.errors import SourceError
+
+    settings = _settings()
+    try:
+        outcomes = _fetching(lambda on_page: catalog.refetch(settings, doc_ids, prune, on_page))
+    except SourceError as exc:
+        _fail(exc.message)
+    _ingest_run(settings)
+    if any(o.state == "error" for o in outcomes):
+        raise typer.Exit(code=1)
 
 
 @app.command()

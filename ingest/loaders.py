@@ -1,4 +1,4 @@
-"""Read PDF, HTML and text files into lightly marked page text."""
+"""Read PDF, HTML, Word, Markdown and text files into lightly marked page text."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ from collections import Counter
 from pathlib import Path
 
 from .errors import IngestError
+from .manifest import infer_dated_label
 from .models import LoadedDocument, Page
 
-TEXT_SUFFIXES = {".txt", ".md", ".markdown"}
+TEXT_SUFFIXES = {".txt"}
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
-SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
+DOCX_SUFFIXES = {".docx"}
+SUPPORTED = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES | DOCX_SUFFIXES
 
 
-def load(path: Path) -> LoadedDocument:
+def load(path: Path, url: str | None = None) -> LoadedDocument:
+    """`url`: where a fetched page came from (resolves its relative canonical link)."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise IngestError(f"unsupported file type {suffix or '(none)'}")
@@ -24,7 +28,13 @@ def load(path: Path) -> LoadedDocument:
     if suffix in PDF_SUFFIXES:
         doc = _load_pdf(path)
     elif suffix in HTML_SUFFIXES:
-        doc = _load_html(path)
+        doc = _load_html(path, url)
+    elif suffix in DOCX_SUFFIXES:
+        doc = _load_docx(path)
+    elif suffix in MARKDOWN_SUFFIXES:
+        from .markdown import render_markdown
+
+        doc = _dated(LoadedDocument(path, [Page(None, render_markdown(_read_utf8(path)))]))
     else:
         doc = LoadedDocument(path, [Page(None, _read_utf8(path))])
     if not any(p.text.strip() for p in doc.pages):
@@ -111,13 +121,78 @@ def _fix_glyphs(text: str) -> str:
 
 # --- HTML ------------------------------------------------------------------
 
+
+def _load_html(path: Path, url: str | None = None) -> LoadedDocument:
+    """Main content by trafilatura; the structural fallback below only when it finds none
+    (very short pages)."""
+    from .html import extract_page
+
+    html = _read_html(path)
+    page = extract_page(html, url)
+    if not page.text.strip():
+        fallback = _load_html_structural(path, html)
+        page_text, title = fallback.pages[0].text, fallback.inferred_title
+    else:
+        page_text, title = page.text, page.title
+    return LoadedDocument(
+        path,
+        [Page(None, page_text)],
+        inferred_title=title or page.title,
+        inferred_date=page.date,
+        inferred_date_label=page.date_label,
+        inferred_publisher=page.publisher,
+        inferred_url=page.canonical_url,
+    )
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+
+
+def _read_html(path: Path) -> str:
+    """UTF-8, or the charset the page declares in a <meta> tag."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        m = _META_CHARSET.search(raw[:4096])
+        if m:
+            try:
+                return raw.decode(m.group(1).decode("ascii"))
+            except (LookupError, UnicodeDecodeError):
+                pass
+        raise IngestError(
+            f"not valid UTF-8 (byte {exc.start}) and no usable <meta charset>; "
+            "save the page as UTF-8"
+        ) from exc
+
+
+# --- Word ------------------------------------------------------------------
+
+
+def _load_docx(path: Path) -> LoadedDocument:
+    from .docx_reader import read_docx
+
+    content = read_docx(path)
+    return _dated(LoadedDocument(path, [Page(None, content.text)], inferred_title=content.title))
+
+
+def _dated(doc: LoadedDocument) -> LoadedDocument:
+    """The date a document gives itself ("Antagen av … 4 december 2019"), with its wording."""
+    dated = infer_dated_label("\n".join(p.text for p in doc.pages))
+    if dated:
+        doc.inferred_date, doc.inferred_date_label = dated
+    return doc
+
+
+# --- HTML without trafilatura (fallback) -------------------------------------
+
 _DROP_TAGS = ["script", "style", "nav", "header", "footer", "aside", "form", "noscript", "svg"]
 
 
-def _load_html(path: Path) -> LoadedDocument:
+def _load_html_structural(path: Path, html: str) -> LoadedDocument:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(_read_utf8(path), "html.parser")
+    soup = BeautifulSoup(html, "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     for tag in soup(_DROP_TAGS):
         tag.decompose()

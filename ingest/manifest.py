@@ -70,3 +70,31 @@ def infer_date(raw_text: str) -> str | None:
         return None
     day, month, year = int(m.group(1)), SV_MONTHS[m.group(2).lower()], int(m.group(3))
     return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+_DATED = re.compile(
+    r"\b(senast uppdaterad|uppdaterad|publicerad|granskad|antagen|beslutad|fastställd)"
+    r"(?:\s+(den|av [^:\d\n]{3,60}?))?[:\s]+(?:den\s+)?"
+    r"(?:(\d{1,2})\s+(" + "|".join(SV_MONTHS) + r")\s+(\d{4})|(\d{4})-(\d{2})-(\d{2}))\b",
+    re.IGNORECASE,
+)
+
+
+def infer_dated_label(raw_text: str) -> tuple[str, str] | None:
+    """The first date a text gives itself, as (ISO date, Swedish wording):
+    'Senast uppdaterad: 21 december 2022' -> ('2022-12-21', 'senast uppdaterad 21 december 2022');
+    'Publicerad 2024-04-17' -> ('2024-04-17', 'publicerad 17 april 2024')."""
+    m = _DATED.search(raw_text)
+    if not m:
+        return None
+    word = m.group(1).lower()
+    if m.group(2) and m.group(2).lower().startswith("av "):
+        word += " " + " ".join(m.group(2).split())  # "antagen av Hälso- och sjukvårdsnämnden"
+    if m.group(3):
+        day, month, year = int(m.group(3)), SV_MONTHS[m.group(4).lower()], int(m.group(5))
+    else:
+        year, month, day = int(m.group(6)), int(m.group(7)), int(m.group(8))
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return None
+    names = list(SV_MONTHS)
+    return f"{year:04d}-{month:02d}-{day:02d}", f"{word} {day} {names[month - 1]} {year}"

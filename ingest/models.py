@@ -38,6 +38,10 @@ class LoadedDocument:
     pages: list[Page]
     inferred_title: str | None = None
     inferred_date: str | None = None
+    # What a web page or file says about itself (HTML meta, "Senast uppdaterad …")
+    inferred_date_label: str | None = None
+    inferred_publisher: str | None = None
+    inferred_url: str | None = None  # canonical URL
 
 
 @dataclass

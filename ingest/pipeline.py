@@ -11,6 +11,7 @@ from pathlib import Path
 from .chunking import chunk_document, document_paragraphs, parse_blocks
 from .embeddings import Embedder, build_embedder
 from .errors import IngestError
+from .library import Library
 from .loaders import SUPPORTED, load
 from .manifest import MANIFEST, infer_date, load_manifest, slugify
 from .models import Chunk, DocumentMeta, LoadedDocument
@@ -63,9 +64,12 @@ def metadata_for(
     return DocumentMeta(
         doc_id=slugify(path.stem),
         title=title,
+        publisher=doc.inferred_publisher or "",
         kind="dokument",
-        date=infer_date(raw),
+        date=doc.inferred_date or infer_date(raw),
+        date_label=doc.inferred_date_label,
         original_form=path.suffix.lstrip(".").upper(),
+        url=doc.inferred_url or "",
         file=rel,
     )
 
@@ -89,34 +93,61 @@ def prepare(settings: Settings, report: IngestReport) -> tuple[dict[str, list[Ch
         if path.suffix.lower() not in SUPPORTED:
             report.errors.append((rel, f"unsupported file type '{path.suffix}' (skipped)"))
             continue
-        try:
-            t0 = time.perf_counter()
+
+        def read(path=path):
             doc = load(path)
-            report.timed("load", time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            meta = metadata_for(path, doc, manifest, settings.corpus_dir)
-            chunks = chunk_document(
-                doc,
-                meta,
-                settings.chunk_target_words,
-                settings.chunk_max_words,
-                settings.chunk_overlap_words,
-            )
-            report.timed("clean+chunk", time.perf_counter() - t0)
-        except IngestError as exc:
-            report.errors.append((rel, str(exc)))
-            failed.add(doc_id)
-            continue
-        if not chunks:
-            report.errors.append((rel, "no text left after cleaning (skipped)"))
-            failed.add(doc_id)
-            continue
-        if meta.doc_id in by_doc:
-            report.errors.append((rel, f"duplicate document id '{meta.doc_id}' (skipped)"))
-            continue
-        by_doc[meta.doc_id] = chunks
+            return doc, metadata_for(path, doc, manifest, settings.corpus_dir)
+
+        _prepare_one(rel, doc_id, read, settings, report, by_doc, failed)
+    # Fetched web pages and uploaded files, from their stored copies (no network here)
+    for record in Library(settings.library_dir).records():
+
+        def read_stored(record=record):
+            path = settings.library_dir / record.file
+            doc = load(path, url=record.final_url or (record.source if record.is_web else None))
+            return doc, record.metadata(doc)
+
+        _prepare_one(record.source, record.doc_id, read_stored, settings, report, by_doc, failed)
     report.documents = len(by_doc)
     return by_doc, failed
+
+
+def _prepare_one(
+    label: str,
+    doc_id: str,
+    read: Callable[[], tuple[LoadedDocument, DocumentMeta]],
+    settings: Settings,
+    report: IngestReport,
+    by_doc: dict[str, list[Chunk]],
+    failed: set[str],
+) -> None:
+    """Load, clean and chunk one document into `by_doc`; a failure is reported and its
+    previous chunks are kept (`failed`)."""
+    try:
+        t0 = time.perf_counter()
+        doc, meta = read()
+        report.timed("load", time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        chunks = chunk_document(
+            doc,
+            meta,
+            settings.chunk_target_words,
+            settings.chunk_max_words,
+            settings.chunk_overlap_words,
+        )
+        report.timed("clean+chunk", time.perf_counter() - t0)
+    except IngestError as exc:
+        report.errors.append((label, str(exc)))
+        failed.add(doc_id)
+        return
+    if not chunks:
+        report.errors.append((label, "no text left after cleaning (skipped)"))
+        failed.add(doc_id)
+        return
+    if meta.doc_id in by_doc:
+        report.errors.append((label, f"duplicate document id '{meta.doc_id}' (skipped)"))
+        return
+    by_doc[meta.doc_id] = chunks
 
 
 def run_ingest(

@@ -69,6 +69,14 @@ class Settings(BaseSettings):
     # Where users reach this app (e.g. "https://samverkan.example.se"): OpenAI-compatible answers
     # link their sources with absolute URLs under it. Empty: the address the request came to.
     public_url: str = ""
+    max_upload_bytes: int = 20_000_000  # POST /api/admin/documents with a file
+
+    # Web pages (samverkan add URL, sources lists): polite, bounded fetching
+    web_user_agent: str = "Samverkansassistenten/0.1 (document ingestion; Region Orebro lan)"
+    web_timeout: float = 20.0  # seconds per request (connect, each read, and the whole body)
+    web_max_bytes: int = 10_000_000  # a larger page or file is refused, not truncated
+    web_max_redirects: int = 5
+    web_page_limit: int = 50  # pages per sitemap or followed path prefix
 
     @property
     def chroma_dir(self) -> Path:
@@ -77,6 +85,11 @@ class Settings(BaseSettings):
     @property
     def feedback_db(self) -> Path:
         return self.data_dir / "feedback.sqlite3"
+
+    @property
+    def library_dir(self) -> Path:
+        """Fetched web pages and uploaded files, with what is known about each."""
+        return self.data_dir / "library"
 
 
 @lru_cache(maxsize=1)
