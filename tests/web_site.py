@@ -3,6 +3,7 @@ ETag/Last-Modified with 304 answers, redirects, slow answers, and a log of every
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -83,10 +84,9 @@ def serve(site: Site):
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if status != 304:
-                try:
+                # the client may have given up (size limit, timeout)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (size limit, timeout)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
