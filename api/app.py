@@ -79,7 +79,13 @@ def create_app(settings: Settings, service: AssistantService | None = None) -> F
             allow_methods=["GET", "POST"],
             allow_headers=["*"],
         )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # An uploaded document may be larger than a question; the route checks the file itself.
+    upload_limit = settings.max_upload_bytes + 64_000  # multipart framing and form fields
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        per_path={"/api/admin/documents": upload_limit},
+    )
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):

@@ -31,18 +31,21 @@ class RateLimiter:
 
 
 class BodySizeLimit:
-    """Refuses request bodies over `max_bytes` (declared or streamed) with 413."""
+    """Refuses request bodies over `max_bytes` (declared or streamed) with 413; `per_path`
+    gives some paths their own limit (file uploads)."""
 
-    def __init__(self, app, max_bytes: int) -> None:
+    def __init__(self, app, max_bytes: int, per_path: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = per_path or {}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.per_path.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            return await self._reject(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            return await self._reject(send, limit)
         received = 0
 
         async def limited_receive():
@@ -50,18 +53,19 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     raise _TooLarge
             return message
 
         try:
             await self.app(scope, limited_receive, send)
         except _TooLarge:
-            await self._reject(send)
+            await self._reject(send, limit)
 
-    async def _reject(self, send) -> None:
+    async def _reject(self, send, limit: int) -> None:
         body = json.dumps(
-            {"detail": f"Förfrågan är för stor (högst {self.max_bytes} byte)."}, ensure_ascii=False
+            {"detail": f"Förfrågan är för stor (högst {limit} byte).", "code": "too_large"},
+            ensure_ascii=False,
         ).encode()
         await send(
             {

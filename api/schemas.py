@@ -78,3 +78,61 @@ class ChatCompletionRequest(BaseModel):
     temperature: float | None = None
     max_tokens: int | None = None
     stream_options: dict | None = None  # {"include_usage": true}: a last chunk with usage
+
+
+class AddDocumentRequest(BaseModel):
+    """POST /api/admin/documents: a URL (JSON) or, in a multipart form, these beside `file`."""
+
+    url: str | None = Field(default=None, max_length=2000)
+    follow: bool = False
+    sitemap: bool = False
+    prefix: str | None = Field(default=None, max_length=2000)
+    limit: int | None = Field(default=None, ge=1, le=1000)
+    prune: bool = False
+    id: str | None = Field(default=None, max_length=80)
+    title: str | None = Field(default=None, max_length=300)
+    publisher: str | None = Field(default=None, max_length=300)
+    kind: str | None = Field(default=None, max_length=100)
+    date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    date_label: str | None = Field(default=None, max_length=200)
+
+
+class AdminDocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    origin: Literal["corpus", "web", "upload"]
+    source: str
+    date: str | None
+    date_label: str | None
+    url: str
+    chunks: int
+    last_fetched: str | None
+    last_checked: str | None
+    status: Literal["indexed", "gone", "not indexed"]
+
+
+class DocumentListResponse(BaseModel):
+    documents: list[AdminDocumentOut]
+
+
+class PageOut(BaseModel):
+    url: str
+    state: Literal["new", "changed", "unchanged", "not_modified", "gone", "removed", "error"]
+    doc_id: str | None = None
+    message: str = ""
+    code: str | None = None
+
+
+class IngestOut(BaseModel):
+    documents: int
+    chunks_added: int
+    chunks_removed: int
+    chunks_kept: int
+    chunks_total: int
+    errors: list[dict]
+
+
+class DocumentChangeResponse(BaseModel):
+    pages: list[PageOut]
+    documents: list[AdminDocumentOut]
+    ingest: IngestOut

@@ -177,8 +177,8 @@ def _load_docx(path: Path) -> LoadedDocument:
 
 
 def _dated(doc: LoadedDocument) -> LoadedDocument:
-    """The date a document gives itself ("Antagen av … 4 december 2019"), with its wording."""
-    dated = infer_dated_label("\n".join(p.text for p in doc.pages))
+    """The date a document gives itself near its start ("Antagen av … 4 december 2019")."""
+    dated = infer_dated_label("\n".join(p.text for p in doc.pages)[:2000], document=True)
     if dated:
         doc.inferred_date, doc.inferred_date_label = dated
     return doc

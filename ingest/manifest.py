@@ -72,19 +72,33 @@ def infer_date(raw_text: str) -> str | None:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-_DATED = re.compile(
-    r"\b(senast uppdaterad|uppdaterad|publicerad|granskad|antagen|beslutad|fastställd)"
-    r"(?:\s+(den|av [^:\d\n]{3,60}?))?[:\s]+(?:den\s+)?"
-    r"(?:(\d{1,2})\s+(" + "|".join(SV_MONTHS) + r")\s+(\d{4})|(\d{4})-(\d{2})-(\d{2}))\b",
-    re.IGNORECASE,
+# Words with which a page dates itself, and the wider set a document's opening uses.
+PAGE_DATE_WORDS = ("senast uppdaterad", "uppdaterad", "publicerad", "granskad")
+DOC_DATE_WORDS = (
+    *PAGE_DATE_WORDS,
+    *("antagen", "antogs", "beslutad", "beslutades", "fastställd", "fastställdes"),
 )
 
 
-def infer_dated_label(raw_text: str) -> tuple[str, str] | None:
+def _dated(words: tuple[str, ...]) -> re.Pattern:
+    return re.compile(
+        r"\b(" + "|".join(words) + r")"
+        r"(?:\s+(den|av [^:\d\n]{3,60}?))?[:\s]+(?:den\s+)?"
+        r"(?:(\d{1,2})\s+(" + "|".join(SV_MONTHS) + r")\s+(\d{4})|(\d{4})-(\d{2})-(\d{2}))\b",
+        re.IGNORECASE,
+    )
+
+
+_PAGE_DATED, _DOC_DATED = _dated(PAGE_DATE_WORDS), _dated(DOC_DATE_WORDS)
+
+
+def infer_dated_label(raw_text: str, document: bool = False) -> tuple[str, str] | None:
     """The first date a text gives itself, as (ISO date, Swedish wording):
     'Senast uppdaterad: 21 december 2022' -> ('2022-12-21', 'senast uppdaterad 21 december 2022');
-    'Publicerad 2024-04-17' -> ('2024-04-17', 'publicerad 17 april 2024')."""
-    m = _DATED.search(raw_text)
+    'Publicerad 2024-04-17' -> ('2024-04-17', 'publicerad 17 april 2024'). `document`: also
+    adoption wording ('antogs av nämnden den 4 december 2019'); give only the document's
+    opening then, since later text dates other things."""
+    m = (_DOC_DATED if document else _PAGE_DATED).search(raw_text)
     if not m:
         return None
     word = m.group(1).lower()

