@@ -89,7 +89,11 @@ def _dated(words: tuple[str, ...]) -> re.Pattern:
     )
 
 
-_PAGE_DATED, _DOC_DATED = _dated(PAGE_DATE_WORDS), _dated(DOC_DATE_WORDS)
+_UPDATED, _PAGE_DATED, _DOC_DATED = (
+    _dated(PAGE_DATE_WORDS[:1]),
+    _dated(PAGE_DATE_WORDS),
+    _dated(DOC_DATE_WORDS),
+)
 
 
 def infer_dated_label(raw_text: str, document: bool = False) -> tuple[str, str] | None:
@@ -98,7 +102,8 @@ def infer_dated_label(raw_text: str, document: bool = False) -> tuple[str, str] 
     'Publicerad 2024-04-17' -> ('2024-04-17', 'publicerad 17 april 2024'). `document`: also
     adoption wording ('antogs av nämnden den 4 december 2019'); give only the document's
     opening then, since later text dates other things."""
-    m = (_DOC_DATED if document else _PAGE_DATED).search(raw_text)
+    # "Senast uppdaterad" wins over a "Publicerad …" of some teaser listed on the page.
+    m = _UPDATED.search(raw_text) or (_DOC_DATED if document else _PAGE_DATED).search(raw_text)
     if not m:
         return None
     word = m.group(1).lower()

@@ -731,3 +731,30 @@ def test_cli_sources_file_refetch_and_remove(settings, site, tmp_path):
     assert "removed document avtal" in gone.output  # its chunks left the index
     unknown = run_cli(settings, "documents", "remove", "avtal")
     assert unknown.exit_code == 1 and "no document with id 'avtal'" in unknown.output
+
+
+@pytest.mark.parametrize(
+    ("text", "document", "expected"),
+    [
+        (
+            f"Senast uppdaterad: den {UPDATED}",
+            False,
+            ("2022-12-21", f"senast uppdaterad {UPDATED}"),
+        ),
+        ("Publicerad 2024-04-17", False, ("2024-04-17", "publicerad 17 april 2024")),
+        # a teaser's date earlier on the page does not beat the page's own update line
+        (
+            f"Nyhet publicerad 3 maj 2020\nText.\nSenast uppdaterad {UPDATED}",
+            False,
+            ("2022-12-21", f"senast uppdaterad {UPDATED}"),
+        ),
+        ("Planen antogs den 3 mars 2021 av nämnden.", False, None),  # pages: no adoption words
+        ("Planen antogs den 3 mars 2021 av nämnden.", True, ("2021-03-03", "antogs 3 mars 2021")),
+        ("Publicerad 2024-13-40", False, None),
+        ("Ingen datering alls.", True, None),
+    ],
+)
+def test_a_text_dates_itself(text, document, expected):
+    from ingest.manifest import infer_dated_label
+
+    assert infer_dated_label(text, document=document) == expected
