@@ -169,7 +169,9 @@ def cms_html(title: str, text: str) -> str:
     for i in sorted(body_lines):
         ln = rest[i].strip()
         nxt = rest[i + 1] if i + 1 < len(rest) else None
-        if IMAGE.search(ln) and len(ln.split()) <= 12:
+        if rest[i].startswith("  ") and buffer:  # an item's continuation line ("Ansvarig: …")
+            buffer.append(rest[i])
+        elif IMAGE.search(ln) and len(ln.split()) <= 12:
             flush()
             main.append(f'<figure><img src="/bilder/{i}.jpg" alt="{html.escape(ln)}"></figure>')
         elif CAPTION.match(ln) and len(ln.split()) <= 12:
