@@ -174,7 +174,7 @@ def add(
     """Add web pages (or local files) and ingest them. Adding a page again re-checks it
     with a conditional request: an unchanged page is not embedded again."""
     from ingest import catalog
-    from ingest.errors import IngestError, SourceError
+    from ingest.errors import IngestError
     from ingest.sources import parse_sources
 
     settings = _settings()
@@ -185,7 +185,7 @@ def add(
     }
     if doc_id and len(sources) > 1:
         _fail("--id names one document: give one source with it")
-    failed = 0
+    failed = added = 0
     urls = [s for s in sources if "://" in s]
     for name in (s for s in sources if "://" not in s):
         path = Path(name)
@@ -195,22 +195,18 @@ def add(
             record, changed = catalog.add_file(
                 settings, path.name, path.read_bytes(), doc_id, overrides or None
             )
-        except SourceError as exc:
-            typer.secho(f"error: {exc.message}", fg=typer.colors.RED, err=True)
-            failed += 1
-            continue
-        except IngestError as exc:
+        except IngestError as exc:  # SourceError included: its text is the English message
             typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
             failed += 1
             continue
+        added += 1
         typer.echo(f"{'added' if changed else 'unchanged'}: {path} -> {record.doc_id}")
     if urls:
         entries = []
         for url in urls:
             entry = {"sitemap": url} if sitemap else {"url": url, "follow": follow}
             entry |= ({"prefix": prefix} if prefix else {}) | ({"limit": limit} if limit else {})
-            if not (sitemap or follow):
-                entry |= overrides | ({"id": doc_id} if doc_id else {})
+            entry |= overrides | ({"id": doc_id} if doc_id else {})  # checked by parse_sources
             entries.append(entry)
         try:
             specs = parse_sources(entries, "command line")
@@ -218,7 +214,7 @@ def add(
             _fail(str(exc))
         outcomes = _fetching(lambda on_page: catalog.fetch_sources(settings, specs, prune, on_page))
         failed += sum(o.state == "error" for o in outcomes)
-        if outcomes and all(o.state == "error" for o in outcomes):
+        if not added and all(o.state == "error" for o in outcomes):
             _fail("nothing could be fetched")
     _ingest_run(settings)
     if failed:

@@ -758,3 +758,12 @@ def test_a_text_dates_itself(text, document, expected):
     from ingest.manifest import infer_dated_label
 
     assert infer_dated_label(text, document=document) == expected
+
+
+def test_cli_add_refuses_what_it_cannot_take_before_loading_a_model(settings, tmp_path):
+    missing = run_cli(settings, "add", str(tmp_path / "finns-inte.docx"))
+    assert missing.exit_code == 1 and "not a URL and no such file" in missing.output
+    two = run_cli(settings, "add", "--id", "x", "https://a.se/1", "https://a.se/2")
+    assert two.exit_code == 1 and "--id names one document" in two.output
+    bad = run_cli(settings, "add", "--sitemap", "--title", "T", "https://a.se/sitemap.xml")
+    assert bad.exit_code == 1 and "only kind, original_form, publisher" in bad.output
