@@ -309,11 +309,17 @@ def ask(
         return
     typer.echo(answer.answer)
     if answer.citations:
+        from ingest.catalog import list_documents
+
+        # the original page or file of each cited document (a web page's canonical URL)
+        origin = {r.doc_id: r.url for r in list_documents(_settings()) if "://" in r.url}
         typer.echo("\nKällor:")
         for c in answer.citations:
             where = f", s. {c.page}" if c.page else (f" – {c.section}" if c.section else "")
             typer.echo(f"[{c.id}] {c.title}{where} ({c.date_label or c.date or 'odaterad'})")
             typer.echo(f"    ”{c.quote[:300]}”")
+            if c.doc_id in origin:
+                typer.echo(f"    {origin[c.doc_id]}")
 
 
 @app.command()

