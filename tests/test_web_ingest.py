@@ -774,3 +774,27 @@ def test_cli_add_refuses_what_it_cannot_take_before_loading_a_model(settings, tm
     assert two.exit_code == 1 and "--id names one document" in two.output
     bad = run_cli(settings, "add", "--sitemap", "--title", "T", "https://a.se/sitemap.xml")
     assert bad.exit_code == 1 and "only kind, original_form, publisher" in bad.output
+
+
+def test_manifest_sources_list_beside_the_documents(tmp_path):
+    from ingest.manifest import load_manifest
+    from ingest.sources import manifest_sources
+
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "documents": [{"id": "a", "file": "a.txt", "title": "A"}],
+                "sources": [
+                    "https://www.example.se/sida.html",
+                    {"url": "https://www.example.se/avtal.html", "kind": "överenskommelse"},
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert [s.url for s in manifest_sources(tmp_path)] == [
+        "https://www.example.se/sida.html",
+        "https://www.example.se/avtal.html",
+    ]
+    assert manifest_sources(tmp_path)[1].overrides == {"kind": "överenskommelse"}
+    assert load_manifest(tmp_path)["a.txt"].title == "A"  # the documents list still reads
