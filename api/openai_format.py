@@ -8,7 +8,8 @@ import math
 import re
 from urllib.parse import quote as url_quote
 
-from assistant.models import Answer, Citation, Hit
+from assistant.compose import distinct_sources
+from assistant.models import Answer, Citation
 
 QUOTE_CHARS = 240
 SOURCE_TEXT_CHARS = 160
@@ -186,18 +187,6 @@ def sources_markdown(answer: Answer, base_url: str, web_urls: dict[str, str]) ->
         item += f": {escape(clip_words(ch.text, SOURCE_TEXT_CHARS))}"
         lines.append(item)
     return "\n".join(lines)
-
-
-def distinct_sources(hits: list[Hit], n: int) -> list[Hit]:
-    out, seen = [], set()
-    for h in hits:
-        key = (h.chunk.doc_id, h.chunk.section)
-        if key not in seen:
-            seen.add(key)
-            out.append(h)
-        if len(out) == n:
-            break
-    return out
 
 
 def refusal_body(answer: Answer) -> str:

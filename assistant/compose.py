@@ -190,7 +190,7 @@ def refusal(
         ]
         if english:
             lines.append(ENGLISH_REFUSAL)
-    closest = _distinct_sources(hits, 3)
+    closest = distinct_sources(hits, 3)
     if closest:
         lines.append("Närmast i källorna finns:")
         lines.extend(f"• {_source_label(h.chunk)}" for h in closest)
@@ -204,7 +204,8 @@ def refusal(
     )
 
 
-def _distinct_sources(hits: list[Hit], n: int) -> list[Hit]:
+def distinct_sources(hits: list[Hit], n: int) -> list[Hit]:
+    """The first `n` hits from different sections (a refusal's "closest passages")."""
     out, seen = [], set()
     for h in hits:
         key = (h.chunk.doc_id, h.chunk.section)
