@@ -54,7 +54,9 @@ def split_sentences(text: str) -> list[str]:
 def fold(text: str) -> str:
     """Normalise for comparison: case, whitespace, soft hyphens, line-break hyphenation, quotes."""
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "")
-    text = re.sub(r"(\w)-\s*\n\s*(?!och\b|eller\b|samt\b|till\b)(\w)", r"\1\2", text)
+    # [^\S\n]* (whitespace but not a newline) before the newline: with \s* on both sides a
+    # long run of blank lines after a hyphen is split between them in quadratic ways.
+    text = re.sub(r"(\w)-[^\S\n]*\n\s*(?!och\b|eller\b|samt\b|till\b)(\w)", r"\1\2", text)
     text = (
         text.replace("”", '"')
         .replace("“", '"')
