@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.feedback import FeedbackStore
 from assistant.service import AssistantService
 from ingest.settings import Settings
 
-from .limits import BodySizeLimit, RateLimiter
+from .index_watch import IndexWatch
+from .limits import ClientAddress, RateLimiter, RequestGuard
 from .routes import admin, ask, documents, feedback, health, openai_compat, search, web
 
 log = logging.getLogger(__name__)
@@ -40,10 +43,31 @@ _SV_ERRORS = {
     "int_parsing": "måste vara ett heltal",
     "greater_than_equal": "är för litet",
     "less_than_equal": "är för stort",
+    "dict_type": "måste vara ett objekt",
+    "bool_type": "måste vara sant eller falskt",
+    "bool_parsing": "måste vara sant eller falskt",
+    "float_type": "måste vara ett tal",
+    "float_parsing": "måste vara ett tal",
+    "int_type": "måste vara ett heltal",
+    "int_from_float": "måste vara ett heltal",
+    "extra_forbidden": "är inte tillåtet",
+    "model_type": "har fel format",
+    "union_tag_invalid": "har ett otillåtet värde",
+    "string_unicode": "är inte giltig text",
+}
+# Starlette's own errors (no route, wrong method, unreadable body) in Swedish.
+_SV_STATUS = {
+    400: "Förfrågan kunde inte läsas.",
+    404: "Sidan eller resursen finns inte.",
+    405: "Metoden är inte tillåten för den här adressen.",
+    413: "Förfrågan är för stor.",
+    415: "Fel innehållstyp: skicka JSON.",
 }
 
 
 def swedish_validation_message(errors: list[dict]) -> str:
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return "Ogiltig förfrågan: innehållet är inte giltig JSON."
     parts = []
     for err in errors[:5]:
         field = ".".join(str(p) for p in err.get("loc", []) if p not in ("body", "query"))
@@ -60,13 +84,28 @@ def create_app(settings: Settings, service: AssistantService | None = None) -> F
         if getattr(app.state, "service", None) is None:
             app.state.service = AssistantService.from_settings(settings)
             log.info("index loaded: %s", app.state.service.stats())
+        app.state.index_watch.loaded = app.state.service.store.index_version()
         yield
 
-    app = FastAPI(title="Samverkansassistenten", version="0.1.0", lifespan=lifespan)
+    # No /docs or /redoc: Swagger UI loads its scripts from a CDN, which neither the CSP
+    # nor an offline network allows. The schema stays at /openapi.json.
+    app = FastAPI(
+        title="Samverkansassistenten",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.service = service
     app.state.feedback = FeedbackStore(settings.feedback_db)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.rate_limiters = {
+        "ask": RateLimiter(settings.rate_limit_per_minute),
+        "feedback": RateLimiter(settings.feedback_rate_limit_per_minute),
+        "admin": RateLimiter(settings.admin_rate_limit_per_minute),
+    }
+    app.state.client_address = ClientAddress(settings.trusted_proxies)
+    app.state.index_watch = IndexWatch(settings.index_check_seconds)
 
     for module in (health, ask, search, documents, feedback, openai_compat, admin, web):
         app.include_router(module.router)
@@ -82,7 +121,7 @@ def create_app(settings: Settings, service: AssistantService | None = None) -> F
     # An uploaded document may be larger than a question; the route checks the file itself.
     upload_limit = settings.max_upload_bytes + 64_000  # multipart framing and form fields
     app.add_middleware(
-        BodySizeLimit,
+        RequestGuard,
         max_bytes=settings.max_body_bytes,
         per_path={"/api/admin/documents": upload_limit},
     )
@@ -110,11 +149,16 @@ def create_app(settings: Settings, service: AssistantService | None = None) -> F
             },
         )
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException):
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail
+        if detail == HTTPStatus(exc.status_code).phrase or detail == (
+            "There was an error parsing the body"
+        ):
+            detail = _SV_STATUS.get(exc.status_code, "Förfrågan kunde inte behandlas.")
         return JSONResponse(
             status_code=exc.status_code,
-            content={"detail": exc.detail},
+            content={"detail": detail},
             headers=getattr(exc, "headers", None),
         )
 

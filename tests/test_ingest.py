@@ -227,9 +227,10 @@ def test_cli_ingest_prints_summary_and_reports_errors(tmp_path, monkeypatch):
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(app, ["ingest"])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 2, result.output  # a file failed: not a silent success
         assert "2 documents" in result.output and "added" in result.output
-        assert "skipped empty.txt: file is empty" in result.output
+        assert "failed empty.txt: file is empty" in result.output
+        assert "1 file(s) failed: empty.txt" in result.output
         missing = CliRunner().invoke(app, ["ingest", "--corpus", str(tmp_path / "nope")])
         assert missing.exit_code == 1 and "corpus folder not found" in missing.output
     finally:
