@@ -22,7 +22,11 @@ class IndexWatch:
         self._checked = 0.0
         self._lock = threading.Lock()
 
-    def check(self, service: AssistantService, force: bool = False) -> None:
+    def check(
+        self, service: AssistantService, force: bool = False, in_process: bool = False
+    ) -> None:
+        """`in_process`: the change was written by this process (admin reindex), whose
+        Chroma client already sees it."""
         now = time.monotonic()
         if not force and now - self._checked < self.interval:
             return
@@ -35,6 +39,8 @@ class IndexWatch:
                 self.loaded = self.on_disk  # the service loaded the index when it was built
             elif self.on_disk != self.loaded:
                 log.info("index version %s -> %s: reloading", self.loaded, self.on_disk)
+                if not in_process:
+                    service.store.refresh()  # another process wrote: re-open the client
                 service.reload()
                 self.loaded = self.on_disk
             self.error = None

@@ -114,30 +114,55 @@ class ChunkStore:
     chunk's answer units (sentences, items, lists), so that answering never embeds text.
     The embedding model that made the vectors is recorded and checked on every open."""
 
-    def __init__(self, client, name: str, model_id: str, dim: int) -> None:
-        self._client = client
+    def __init__(
+        self, client, name: str, model_id: str, dim: int, settings: Settings | None = None
+    ) -> None:
+        self._settings = settings
         self.name = name
         self.model_id = model_id
-        metadata = {"embedding_model": model_id, "dim": dim, "hnsw:space": "cosine"}
+        self.dim = dim
+        self._attach(client)
+
+    def _attach(self, client) -> None:
+        self._client = client
+        metadata = {"embedding_model": self.model_id, "dim": self.dim, "hnsw:space": "cosine"}
         # embedding_function=None: never let Chroma download its default model
         self.collection = client.get_or_create_collection(
-            name, metadata=metadata, embedding_function=None
+            self.name, metadata=metadata, embedding_function=None
         )
         self.units = client.get_or_create_collection(
-            units_collection(name), metadata=metadata, embedding_function=None
+            units_collection(self.name), metadata=metadata, embedding_function=None
         )
         # One record per document (its served version) and one for the whole index (a counter
         # that every switch raises, so a running server notices a finished ingest).
         self.versions = client.get_or_create_collection(
-            versions_collection(name), metadata={"hnsw:space": "cosine"}, embedding_function=None
+            versions_collection(self.name),
+            metadata={"hnsw:space": "cosine"},
+            embedding_function=None,
         )
         stored = (self.collection.metadata or {}).get("embedding_model")
-        if stored and stored != model_id:
+        if stored and stored != self.model_id:
             raise EmbeddingMismatchError(
-                f"the index '{name}' was built with embedding model '{stored}', but the "
-                f"configured model is '{model_id}'. Re-run `samverkan ingest --rebuild` or "
+                f"the index '{self.name}' was built with embedding model '{stored}', but the "
+                f"configured model is '{self.model_id}'. Re-run `samverkan ingest --rebuild` or "
                 f"configure the model the index was built with."
             )
+
+    def refresh(self) -> None:
+        """See what another process wrote. Embedded Chroma keeps each collection's vector
+        index in memory: a process that did not write the vectors never sees them (its
+        queries miss a new document's chunks) until its client is opened afresh."""
+        if self._settings is None or self._settings.chroma_host:
+            return  # a Chroma server serves every client the same data
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        key = str(self._settings.chroma_dir)
+        with SharedSystemClient._refcount_lock:
+            system = SharedSystemClient._identifier_to_system.pop(key, None)
+            SharedSystemClient._identifier_to_refcount.pop(key, None)
+        if system is not None:
+            system.stop()
+        self._attach(make_client(self._settings))
 
     @classmethod
     def open(cls, settings: Settings, model_id: str, dim: int, reset: bool = False) -> ChunkStore:
@@ -152,7 +177,7 @@ class ChunkStore:
             ):
                 if name in existing:
                     client.delete_collection(name)
-        return cls(client, settings.collection, model_id, dim)
+        return cls(client, settings.collection, model_id, dim, settings)
 
     def count(self) -> int:
         """Chunks served (those of the documents' current versions)."""
