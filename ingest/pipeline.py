@@ -288,7 +288,7 @@ def _run(settings, rebuild, embedder, progress, allow_mass_delete) -> IngestRepo
     t0 = time.perf_counter()
     embedder = embedder or build_embedder(settings)
     report.timed("model load", time.perf_counter() - t0)
-    store = ChunkStore.open(settings, embedder.model_id, embedder.dim)
+    store = ChunkStore.open(settings, embedder.model_id, embedder.dim, check_model=not rebuild)
     old = store.doc_versions()
     if old is None:  # before versions: what the collection holds is what is served
         old = _legacy_versions(store)
@@ -302,25 +302,25 @@ def _run(settings, rebuild, embedder, progress, allow_mass_delete) -> IngestRepo
 
     plans = []  # (version, chunks to embed and add, chunks that need their units)
     for doc_id, chunks in by_doc.items():
-        version = wanted[doc_id]
-        if versions.get(doc_id) == version:
-            report.chunks_kept += len(version.chunk_ids)
-            continue
+        version, current = wanted[doc_id], versions.get(doc_id)
         unique = list({c.chunk_id: c for c in chunks}.values())
-        to_add = [c for c in unique if c.chunk_id not in present]
         need_units = [c for c in unique if c.chunk_id not in have_units]
+        if current == version and not need_units:
+            report.chunks_kept += len(unique)
+            continue
+        to_add = [c for c in unique if c.chunk_id not in present]
         plans.append((version, to_add, need_units))
         report.chunks_added += len(to_add)
         report.chunks_kept += len(unique) - len(to_add)
-        current = versions.get(doc_id)
-        if current is not None and current.chunk_ids == version.chunk_ids:
+        if current is not None and current != version and current.chunk_ids == version.chunk_ids:
             report.metadata_updated += 1
     work = sum(len({c.chunk_id for c in [*a, *u]}) for _, a, u in plans)
     tick = progress(work) if progress and work else None
     for version, to_add, need_units in plans:
         _embed_and_add(store, embedder, to_add, need_units, settings.embed_batch_size, report, tick)
         t0 = time.perf_counter()
-        store.switch(version)  # only now are the new chunks served, all at once
+        if versions.get(version.doc_id) != version:
+            store.switch(version)  # only now are the new chunks served, all at once
         report.timed("store", time.perf_counter() - t0)
         present.update(c.chunk_id for c in to_add)
         have_units.update(c.chunk_id for c in need_units)

@@ -115,9 +115,16 @@ class ChunkStore:
     The embedding model that made the vectors is recorded and checked on every open."""
 
     def __init__(
-        self, client, name: str, model_id: str, dim: int, settings: Settings | None = None
+        self,
+        client,
+        name: str,
+        model_id: str,
+        dim: int,
+        settings: Settings | None = None,
+        check_model: bool = True,
     ) -> None:
         self._settings = settings
+        self._check_model = check_model
         self.name = name
         self.model_id = model_id
         self.dim = dim
@@ -141,7 +148,7 @@ class ChunkStore:
             embedding_function=None,
         )
         stored = (self.collection.metadata or {}).get("embedding_model")
-        if stored and stored != self.model_id:
+        if stored and stored != self.model_id and self._check_model:
             raise EmbeddingMismatchError(
                 f"the index '{self.name}' was built with embedding model '{stored}', but the "
                 f"configured model is '{self.model_id}'. Re-run `samverkan ingest --rebuild` or "
@@ -165,8 +172,16 @@ class ChunkStore:
         self._attach(make_client(self._settings))
 
     @classmethod
-    def open(cls, settings: Settings, model_id: str, dim: int, reset: bool = False) -> ChunkStore:
-        """`reset` drops the collection first (a rebuild, possibly with another model)."""
+    def open(
+        cls,
+        settings: Settings,
+        model_id: str,
+        dim: int,
+        reset: bool = False,
+        check_model: bool = True,
+    ) -> ChunkStore:
+        """`reset` drops the collection first (a rebuild, possibly with another model);
+        `check_model=False` only to read what a rebuild would replace."""
         client = make_client(settings)
         if reset:
             existing = {c.name if hasattr(c, "name") else c for c in client.list_collections()}
@@ -177,7 +192,7 @@ class ChunkStore:
             ):
                 if name in existing:
                     client.delete_collection(name)
-        return cls(client, settings.collection, model_id, dim, settings)
+        return cls(client, settings.collection, model_id, dim, settings, check_model)
 
     def count(self) -> int:
         """Chunks served (those of the documents' current versions)."""

