@@ -83,6 +83,39 @@ def swedish_validation_message(errors: list[dict]) -> str:
     return "Ogiltig förfrågan: " + "; ".join(parts) + "."
 
 
+# Routes that answer with Server-Sent Events (always, or when the body asks to stream).
+_EVENT_STREAMS = {"/api/ask/stream": False, "/v1/chat/completions": True}
+
+
+def _openapi(app: FastAPI) -> dict:
+    """FastAPI's schema, made to say what the app returns: 422 is {"detail": Swedish text,
+    "errors": [...]}, not FastAPI's list of errors; streams are text/event-stream."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+
+    schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas["HTTPValidationError"] = {
+        "title": "HTTPValidationError",
+        "type": "object",
+        "required": ["detail"],
+        "properties": {
+            "detail": {"type": "string", "title": "Detail"},
+            "errors": {"type": "array", "items": {"type": "object"}, "title": "Errors"},
+        },
+    }
+    for path, also_json in _EVENT_STREAMS.items():
+        ok = schema["paths"].get(path, {}).get("post", {}).get("responses", {}).get("200")
+        if ok is not None:
+            content = ok.setdefault("content", {})
+            if not also_json:
+                content.pop("application/json", None)
+            content["text/event-stream"] = {"schema": {"type": "string"}}
+    app.openapi_schema = schema
+    return schema
+
+
 def create_app(settings: Settings, service: AssistantService | None = None) -> FastAPI:
     """`service` may be given (tests, benchmarks); otherwise it is built in the lifespan."""
 
@@ -103,6 +136,7 @@ def create_app(settings: Settings, service: AssistantService | None = None) -> F
         docs_url=None,
         redoc_url=None,
     )
+    app.openapi = lambda: _openapi(app)
     app.state.settings = settings
     app.state.service = service
     app.state.feedback = FeedbackStore(settings.feedback_db)
