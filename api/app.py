@@ -87,6 +87,12 @@ def swedish_validation_message(errors: list[dict]) -> str:
 _EVENT_STREAMS = {"/api/ask/stream": False, "/v1/chat/completions": True}
 
 
+_SSE_EVENT = {
+    "type": "object",
+    "properties": {"event": {"type": "string"}, "data": {"type": "string"}},
+}
+
+
 def _openapi(app: FastAPI) -> dict:
     """FastAPI's schema, made to say what the app returns: 422 is {"detail": Swedish text,
     "errors": [...]}, not FastAPI's list of errors; streams are text/event-stream."""
@@ -111,7 +117,7 @@ def _openapi(app: FastAPI) -> dict:
             content = ok.setdefault("content", {})
             if not also_json:
                 content.pop("application/json", None)
-            content["text/event-stream"] = {"schema": {"type": "string"}}
+            content["text/event-stream"] = {"schema": _SSE_EVENT}
     app.openapi_schema = schema
     return schema
 
