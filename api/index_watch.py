@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
 
 from assistant.service import AssistantService
 
@@ -21,6 +22,17 @@ class IndexWatch:
         self.error: str | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        self._paused = threading.Event()
+
+    @contextmanager
+    def paused(self):
+        """No checks while this process ingests (admin reindex): re-opening the Chroma
+        client would stop the one the ingest writes with."""
+        self._paused.set()
+        try:
+            yield
+        finally:
+            self._paused.clear()
 
     def check(
         self, service: AssistantService, force: bool = False, in_process: bool = False
@@ -28,7 +40,7 @@ class IndexWatch:
         """`in_process`: the change was written by this process (admin reindex), whose
         Chroma client already sees it."""
         now = time.monotonic()
-        if not force and now - self._checked < self.interval:
+        if self._paused.is_set() or (not force and now - self._checked < self.interval):
             return
         if not self._lock.acquire(blocking=force):
             return  # another request is checking or reloading; this one uses what is loaded

@@ -362,11 +362,9 @@ def check_mass_delete(
     """Refuse a run that would take more than half of the served chunks out of the index
     (a wrong or half-empty corpus folder), unless it is explicitly allowed."""
     served = {cid for v in old.values() for cid in v.chunk_ids}
-    kept = {cid for d, v in old.items() if d in failed for cid in v.chunk_ids}
-    if not rebuild:
-        kept |= {cid for v in wanted.values() for cid in v.chunk_ids}
-    else:  # a rebuild embeds everything again; what it loses is what is not wanted
-        kept |= {cid for v in wanted.values() for cid in v.chunk_ids} & served
+    kept = {cid for v in wanted.values() for cid in v.chunk_ids} & served
+    if not rebuild:  # a failed file keeps its old version (a rebuild starts from nothing)
+        kept |= {cid for d, v in old.items() if d in failed for cid in v.chunk_ids}
     lost = served - kept
     if served and len(lost) * 2 > len(served) and not allowed:
         gone = sorted(d for d in old if d not in wanted and d not in failed)
