@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ingest.chunking import MAX_CHUNK_CHARS
+
 
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
@@ -70,18 +72,18 @@ class FeedbackCitation(BaseModel):
     section: str | None = Field(default=None, max_length=300)
     date: str | None = Field(default=None, max_length=40)
     date_label: str | None = Field(default=None, max_length=100)
-    quote: str = Field(default="", max_length=1500)
+    quote: str = Field(default="", max_length=MAX_CHUNK_CHARS)  # a quote is part of a chunk
     chunk_id: str = Field(default="", max_length=200)
     url: str = Field(default="", max_length=500)
 
 
 class FeedbackRequest(BaseModel):
-    """Sizes bound what one row can hold (~25 KB at most): an answer is a few sentences and
-    at most a dozen citations."""
+    """Sizes bound what one row can hold (under 45 KB): an answer is a few sentences with a
+    handful of citations."""
 
     question: str = Field(min_length=1, max_length=1000)
     answer: str = Field(max_length=6000)
-    citations: list[FeedbackCitation] = Field(default_factory=list, max_length=12)
+    citations: list[FeedbackCitation] = Field(default_factory=list, max_length=10)
     rating: Literal["up", "down"]
     comment: str | None = Field(default=None, max_length=1000)
 
