@@ -152,7 +152,7 @@ def create_app(settings: Settings, service: AssistantService | None = None) -> F
         "admin": RateLimiter(settings.admin_rate_limit_per_minute),
     }
     app.state.client_address = ClientAddress(settings.trusted_proxies)
-    app.state.index_watch = IndexWatch(settings.index_check_seconds)
+    app.state.index_watch = IndexWatch(app.state, settings.index_check_seconds)
 
     for module in (health, ask, search, documents, feedback, openai_compat, admin, web):
         app.include_router(module.router)

@@ -18,10 +18,10 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 def get_service(request: Request) -> AssistantService:
+    request.app.state.index_watch.check()  # a finished ingest is picked up here
     service = getattr(request.app.state, "service", None)
     if service is None:
         raise HTTPException(503, "Indexet är inte inläst ännu. Försök igen om en stund.")
-    request.app.state.index_watch.check(service)  # a finished ingest is picked up here
     return service
 
 

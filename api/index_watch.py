@@ -1,6 +1,7 @@
 """A running server picks up a finished ingest: the store's index version (a counter raised
-by every document switch) is read at most every `interval` seconds, and the service reloads
-when it has changed."""
+by every document switch) is read at most every `interval` seconds; when it has changed, a
+new service is built on the new index and swapped in whole. Requests in flight finish on the
+old one (reloading one service in place would let them see half-rebuilt indexes)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ import time
 from contextlib import contextmanager
 
 from assistant.service import AssistantService
+from ingest.store import forget_client
 
 log = logging.getLogger(__name__)
+# How long an old Chroma client stays open after a swap, for the requests still using it.
+RETIRE_AFTER_SECONDS = 120.0
 
 
 class IndexWatch:
-    def __init__(self, interval: float) -> None:
+    def __init__(self, state, interval: float) -> None:
+        self.state = state  # app.state: holds `service`, swapped here
         self.interval = interval
         self.loaded: int | None = None  # the index version the service has loaded
         self.on_disk: int | None = None  # the last version read from the store
@@ -26,37 +31,41 @@ class IndexWatch:
 
     @contextmanager
     def paused(self):
-        """No checks while this process ingests (admin reindex): re-opening the Chroma
-        client would stop the one the ingest writes with."""
+        """No checks while this process ingests (admin reindex)."""
         self._paused.set()
         try:
             yield
         finally:
             self._paused.clear()
 
-    def check(
-        self, service: AssistantService, force: bool = False, in_process: bool = False
-    ) -> None:
+    def check(self, force: bool = False, in_process: bool = False) -> None:
         """`in_process`: the change was written by this process (admin reindex), whose
         Chroma client already sees it."""
+        service: AssistantService | None = getattr(self.state, "service", None)
         now = time.monotonic()
-        if self._paused.is_set() or (not force and now - self._checked < self.interval):
+        if service is None or self._paused.is_set():
+            return
+        if not force and now - self._checked < self.interval:
             return
         if not self._lock.acquire(blocking=force):
-            return  # another request is checking or reloading; this one uses what is loaded
+            return  # another request is checking or swapping; this one uses what is loaded
         try:
             self._checked = time.monotonic()
             self.on_disk = service.store.index_version()
             if self.loaded is None:
                 self.loaded = self.on_disk  # the service loaded the index when it was built
             elif self.on_disk != self.loaded:
-                log.info("index version %s -> %s: reloading", self.loaded, self.on_disk)
-                if not in_process:
-                    service.store.refresh()  # another process wrote: re-open the client
-                service.reload()
-                self.loaded = self.on_disk
+                log.info("index version %s -> %s: loading it", self.loaded, self.on_disk)
+                old_client = None if in_process else forget_client(service.settings)
+                fresh = AssistantService.from_settings(service.settings, embedder=service.embedder)
+                self.state.service = fresh
+                self.loaded = fresh.store.index_version()
+                if old_client is not None:
+                    timer = threading.Timer(RETIRE_AFTER_SECONDS, old_client.stop)
+                    timer.daemon = True
+                    timer.start()
             self.error = None
-        except Exception as exc:  # a reload that fails keeps the loaded index serving
+        except Exception as exc:  # a failed load keeps the loaded index serving
             log.exception("index check failed")
             self.error = f"{exc.__class__.__name__}: {exc}"
         finally:
@@ -64,5 +73,5 @@ class IndexWatch:
 
     @property
     def changed(self) -> bool:
-        """The store holds another version than the one served (a reload is due or failed)."""
+        """The store holds another version than the one served (a load is due or failed)."""
         return self.loaded is not None and self.on_disk is not None and self.loaded != self.on_disk

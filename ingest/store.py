@@ -101,6 +101,22 @@ def make_client(settings: Settings):
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
+def forget_client(settings: Settings):
+    """Make the next client of this embedded store open it afresh, to see what another
+    process wrote: embedded Chroma keeps each collection's vector index in memory, so a
+    process that did not write the vectors never sees them (its queries miss a new document)
+    while it reuses its client. Returns the old client system, still running for the stores
+    that use it; stop it (`.stop()`) once nothing does. None for a Chroma server."""
+    if settings.chroma_host:
+        return None  # a server serves every client the same data
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    key = str(settings.chroma_dir)
+    with SharedSystemClient._refcount_lock:
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        return SharedSystemClient._identifier_to_system.pop(key, None)
+
+
 def units_collection(name: str) -> str:
     return f"{name}-units"
 
@@ -154,22 +170,6 @@ class ChunkStore:
                 f"configured model is '{self.model_id}'. Re-run `samverkan ingest --rebuild` or "
                 f"configure the model the index was built with."
             )
-
-    def refresh(self) -> None:
-        """See what another process wrote. Embedded Chroma keeps each collection's vector
-        index in memory: a process that did not write the vectors never sees them (its
-        queries miss a new document's chunks) until its client is opened afresh."""
-        if self._settings is None or self._settings.chroma_host:
-            return  # a Chroma server serves every client the same data
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        key = str(self._settings.chroma_dir)
-        with SharedSystemClient._refcount_lock:
-            system = SharedSystemClient._identifier_to_system.pop(key, None)
-            SharedSystemClient._identifier_to_refcount.pop(key, None)
-        if system is not None:
-            system.stop()
-        self._attach(make_client(self._settings))
 
     @classmethod
     def open(

@@ -19,7 +19,8 @@ def readyz(request: Request) -> JSONResponse:
     if service is None:
         return JSONResponse({"status": "starting"}, status_code=503)
     watch = request.app.state.index_watch
-    watch.check(service)  # picks up a finished ingest
+    watch.check()  # picks up a finished ingest
+    service = request.app.state.service
     stats = service.stats()
     body = {
         "status": "ready" if stats.chunks else "empty",
