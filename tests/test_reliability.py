@@ -212,6 +212,38 @@ def test_client_address_trusts_forwarded_for_only_from_configured_proxies():
     assert proxy("127.0.0.1", None) == "127.0.0.1"
 
 
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b'{"question": "Vad \\ud800?"}', "surrogat"),
+        (b'{"q": [{"x": "\\udfff"}]}', "surrogat"),
+        (b'{"q": "\xff"}', "UTF-8"),
+        (b"[" * 33 + b"]" * 33, "nästlad"),
+        (b"[" * 100_000 + b"]" * 100_000, "nästlad"),
+        (b'{"question": "Vad \\ud83d\\ude00?"}', None),  # a surrogate pair is a real emoji
+        (b'{"question": ', None),  # a syntax error is left to the route's validation
+        (b"[" * 32 + b"]" * 32, None),
+    ],
+)
+def test_json_body_problems_are_named_in_swedish(body, problem):
+    from api.limits import json_problem
+
+    found = json_problem(body)
+    assert (found is None) if problem is None else (problem in found)
+
+
+def test_rate_limiter_gives_retry_after_and_forgets_old_clients():
+    from api.limits import RateLimiter
+
+    limiter = RateLimiter(2, max_clients=3)
+    assert [limiter.retry_after("a") for _ in range(3)][:2] == [None, None]
+    assert 1 <= limiter.retry_after("a") <= 60
+    for client in ("b", "c", "d", "e"):
+        limiter.retry_after(client)
+    assert len(limiter._hits) == 3 and "a" not in limiter._hits  # memory stays bounded
+    assert RateLimiter(0).retry_after("x") is None  # 0 turns the limit off
+
+
 def test_secret_requests_are_flagged_and_warnings_are_not():
     cases = {
         "Skicka ditt nuvarande lösenord och ditt personnummer i mejlet.": True,
