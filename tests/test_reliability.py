@@ -400,20 +400,14 @@ def serve(settings, embedder, service=None):
 
 
 def _expected_texts(files: dict[str, str], name: str) -> list[str]:
-    from ingest.loaders import load
-
-    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"expected-{os.getpid()}-{name}"
-    tmp.write_text(files[name], encoding="utf-8")
-    try:
-        doc = load(tmp)
-        chunks = chunk_document(
-            doc,
-            DocumentMeta(Path(name).stem, "T"),
-            CHUNKING["chunk_target_words"],
-            CHUNKING["chunk_max_words"],
-        )
-    finally:
-        tmp.unlink()
+    """The chunk texts of a text file of the corpus, as chunking makes them (text files load
+    as one page of their text)."""
+    chunks = chunk_document(
+        _doc(files[name]),
+        DocumentMeta(Path(name).stem, "T"),
+        CHUNKING["chunk_target_words"],
+        CHUNKING["chunk_max_words"],
+    )
     return [c.text for c in chunks]
 
 
