@@ -130,7 +130,7 @@ def create_app(settings: Settings, service: AssistantService | None = None) -> F
         if getattr(app.state, "service", None) is None:
             app.state.service = AssistantService.from_settings(settings)
             log.info("index loaded: %s", app.state.service.stats())
-        app.state.index_watch.loaded = app.state.service.store.index_version()
+        app.state.index_watch.start(app.state.service)
         yield
 
     # No /docs or /redoc: Swagger UI loads its scripts from a CDN, which neither the CSP

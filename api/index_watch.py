@@ -28,6 +28,16 @@ class IndexWatch:
         self._checked = 0.0
         self._lock = threading.Lock()
         self._paused = threading.Event()
+        self._store = None  # the store of the service being served
+
+    def start(self, service) -> None:
+        """Watch the store of the service the app starts with (a test double without one
+        is not watched)."""
+        try:
+            self._store = service.store
+        except Exception:  # a stand-in service that refuses to be touched
+            self._store = None
+        self.loaded = self._store.index_version() if self._store is not None else None
 
     @contextmanager
     def paused(self):
@@ -41,9 +51,8 @@ class IndexWatch:
     def check(self, force: bool = False, in_process: bool = False) -> None:
         """`in_process`: the change was written by this process (admin reindex), whose
         Chroma client already sees it."""
-        service: AssistantService | None = getattr(self.state, "service", None)
         now = time.monotonic()
-        if service is None or self._paused.is_set():
+        if self._store is None or self._paused.is_set():
             return
         if not force and now - self._checked < self.interval:
             return
@@ -51,14 +60,15 @@ class IndexWatch:
             return  # another request is checking or swapping; this one uses what is loaded
         try:
             self._checked = time.monotonic()
-            self.on_disk = service.store.index_version()
+            self.on_disk = self._store.index_version()
             if self.loaded is None:
                 self.loaded = self.on_disk  # the service loaded the index when it was built
             elif self.on_disk != self.loaded:
                 log.info("index version %s -> %s: loading it", self.loaded, self.on_disk)
+                service = self.state.service
                 old_client = None if in_process else forget_client(service.settings)
                 fresh = AssistantService.from_settings(service.settings, embedder=service.embedder)
-                self.state.service = fresh
+                self.state.service, self._store = fresh, fresh.store
                 self.loaded = fresh.store.index_version()
                 if old_client is not None:
                     timer = threading.Timer(RETIRE_AFTER_SECONDS, old_client.stop)
