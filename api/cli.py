@@ -36,7 +36,9 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> N
     )
 
 
-def _ingest_run(settings, rebuild: bool = False, allow_mass_delete: bool = False):
+def _ingest_run(
+    settings, rebuild: bool = False, allow_mass_delete: bool = False, removing: tuple = ()
+):
     """Bring the index in line with the corpus and the library; print the summary."""
     from tqdm import tqdm
 
@@ -57,7 +59,11 @@ def _ingest_run(settings, rebuild: bool = False, allow_mass_delete: bool = False
 
     try:
         report = run_ingest(
-            settings, rebuild=rebuild, progress=progress, allow_mass_delete=allow_mass_delete
+            settings,
+            rebuild=rebuild,
+            progress=progress,
+            allow_mass_delete=allow_mass_delete,
+            removing=removing,
         )
     except (EmbeddingMismatchError, IngestError, IngestLockedError, MassDeleteError) as exc:
         _fail(str(exc))
@@ -291,7 +297,7 @@ def documents_remove(
     except SourceError as exc:
         _fail(exc.message)
     typer.echo(f"removed {removed.doc_id} ({removed.source.removeprefix('upload:')})")
-    _ingest_run(settings)
+    _ingest_run(settings, removing=(removed.doc_id,))
 
 
 @documents_app.command("refetch")

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -271,17 +271,19 @@ def run_ingest(
     embedder: Embedder | None = None,
     progress: Callable[[int], Progress] | None = None,
     allow_mass_delete: bool = False,
+    removing: Collection[str] = (),
 ) -> IngestReport:
     """Bring the index in line with the corpus, one document version at a time: a changed
     document's new chunks are stored first, then its version record is switched to them
     (one write), then chunks no version refers to are deleted. A crash at any point leaves
     each document served in its old or its new version, never a mix; the next run completes
-    the work. One ingest at a time (a lock file in the data folder)."""
+    the work. One ingest at a time (a lock file in the data folder). `removing`: documents
+    removed on purpose (`documents remove`), not counted by the mass-delete guard."""
     with IngestLock(settings.data_dir):
-        return _run(settings, rebuild, embedder, progress, allow_mass_delete)
+        return _run(settings, rebuild, embedder, progress, allow_mass_delete, set(removing))
 
 
-def _run(settings, rebuild, embedder, progress, allow_mass_delete) -> IngestReport:
+def _run(settings, rebuild, embedder, progress, allow_mass_delete, removing) -> IngestReport:
     report = IngestReport()
     started = time.perf_counter()
     by_doc, failed = prepare(settings, report)
@@ -293,7 +295,7 @@ def _run(settings, rebuild, embedder, progress, allow_mass_delete) -> IngestRepo
     if old is None:  # before versions: what the collection holds is what is served
         old = _legacy_versions(store)
     wanted = {doc: _version(chunks) for doc, chunks in by_doc.items()}
-    check_mass_delete(old, wanted, failed, rebuild, allow_mass_delete)
+    check_mass_delete(old, wanted, failed | removing, rebuild, allow_mass_delete)
     if rebuild:
         store = ChunkStore.open(settings, embedder.model_id, embedder.dim, reset=True)
     versions = store.start_versions()
@@ -355,19 +357,20 @@ def _legacy_versions(store: ChunkStore) -> dict[str, DocVersion]:
 def check_mass_delete(
     old: dict[str, DocVersion],
     wanted: dict[str, DocVersion],
-    failed: set[str],
+    spared: set[str],
     rebuild: bool,
     allowed: bool,
 ) -> None:
     """Refuse a run that would take more than half of the served chunks out of the index
-    (a wrong or half-empty corpus folder), unless it is explicitly allowed."""
+    (a wrong or half-empty corpus folder), unless it is explicitly allowed. The documents in
+    `spared` (failed files, removals asked for) do not count."""
     served = {cid for v in old.values() for cid in v.chunk_ids}
     kept = {cid for v in wanted.values() for cid in v.chunk_ids} & served
     if not rebuild:  # a failed file keeps its old version (a rebuild starts from nothing)
-        kept |= {cid for d, v in old.items() if d in failed for cid in v.chunk_ids}
+        kept |= {cid for d, v in old.items() if d in spared for cid in v.chunk_ids}
     lost = served - kept
     if served and len(lost) * 2 > len(served) and not allowed:
-        gone = sorted(d for d in old if d not in wanted and d not in failed)
+        gone = sorted(d for d in old if d not in wanted and d not in spared)
         raise MassDeleteError(
             f"this run would remove {len(lost)} of the {len(served)} chunks in the index "
             f"({len(gone)} of {len(old)} documents are no longer in the corpus folder"

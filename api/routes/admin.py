@@ -85,11 +85,11 @@ def _exclusive(work: Callable[[], Any]) -> Any:
         _reindexing.release()
 
 
-def _ingest(settings, service, watch) -> IngestReport:
+def _ingest(settings, service, watch, removing: tuple[str, ...] = ()) -> IngestReport:
     """Ingest in this process, then serve the new index (built beside the old one)."""
     try:
         with watch.paused():
-            report = run_ingest(settings, embedder=service.embedder)
+            report = run_ingest(settings, embedder=service.embedder, removing=removing)
     except IngestLockedError as exc:
         raise HTTPException(409, "En indexering pågår redan. Försök igen senare.") from exc
     except MassDeleteError as exc:
@@ -237,7 +237,7 @@ def _add_file(settings, service, watch, name: str, data: bytes, req) -> Document
 def remove_document(doc_id: str, service: ServiceDep, settings: SettingsDep, watch: IndexWatchDep):
     def work() -> DocumentChangeResponse:
         removed = catalog.remove_document(settings, doc_id)
-        report = _ingest(settings, service, watch)
+        report = _ingest(settings, service, watch, removing=(removed.doc_id,))
         page = PageOut(url=removed.source, state="removed", doc_id=removed.doc_id)
         return DocumentChangeResponse(pages=[page], documents=[], ingest=_ingest_out(report))
 
