@@ -136,9 +136,12 @@ def _first_heading(doc: LoadedDocument) -> str | None:
     return None
 
 
-def prepare(settings: Settings, report: IngestReport) -> tuple[dict[str, list[Chunk]], set[str]]:
+def prepare(
+    settings: Settings, report: IngestReport, allow_empty: bool = False
+) -> tuple[dict[str, list[Chunk]], set[str]]:
     """Load, clean and chunk every file. Returns chunks per doc id, and the doc ids whose
-    files failed (their previous chunks are kept rather than lost)."""
+    files failed (their previous chunks are kept rather than lost). No document at all is
+    an error unless `allow_empty` (the last document was removed on purpose)."""
     corpus = settings.corpus_dir
     if not corpus.is_dir():
         raise IngestError(f"corpus folder not found: {corpus}")
@@ -146,7 +149,7 @@ def prepare(settings: Settings, report: IngestReport) -> tuple[dict[str, list[Ch
     # The manifest's documents first: a copy of one under another name is the duplicate.
     files = sorted(corpus_files(corpus), key=lambda p: str(p.relative_to(corpus)) not in manifest)
     records = Library(settings.library_dir).records()
-    if not files and not records:
+    if not files and not records and not allow_empty:
         raise IngestError(
             f"corpus folder {corpus} has no documents (and none were added); refusing to "
             f"ingest an empty corpus (it would remove every document from the index)"
@@ -286,7 +289,7 @@ def run_ingest(
 def _run(settings, rebuild, embedder, progress, allow_mass_delete, removing) -> IngestReport:
     report = IngestReport()
     started = time.perf_counter()
-    by_doc, failed = prepare(settings, report)
+    by_doc, failed = prepare(settings, report, allow_empty=bool(removing))
     t0 = time.perf_counter()
     embedder = embedder or build_embedder(settings)
     report.timed("model load", time.perf_counter() - t0)
