@@ -36,11 +36,18 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> N
     )
 
 
-def _ingest_run(settings, rebuild: bool = False) -> None:
+def _ingest_run(
+    settings, rebuild: bool = False, allow_mass_delete: bool = False, removing: tuple = ()
+):
     """Bring the index in line with the corpus and the library; print the summary."""
     from tqdm import tqdm
 
-    from ingest.errors import EmbeddingMismatchError, IngestError
+    from ingest.errors import (
+        EmbeddingMismatchError,
+        IngestError,
+        IngestLockedError,
+        MassDeleteError,
+    )
     from ingest.pipeline import run_ingest
 
     bars: list[tqdm] = []
@@ -51,19 +58,34 @@ def _ingest_run(settings, rebuild: bool = False) -> None:
         return bar.update
 
     try:
-        report = run_ingest(settings, rebuild=rebuild, progress=progress)
-    except (EmbeddingMismatchError, IngestError) as exc:
+        report = run_ingest(
+            settings,
+            rebuild=rebuild,
+            progress=progress,
+            allow_mass_delete=allow_mass_delete,
+            removing=removing,
+        )
+    except (EmbeddingMismatchError, IngestError, IngestLockedError, MassDeleteError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
         _fail(
-            "interrupted: chunks written so far are kept; run `samverkan ingest` again "
-            "to complete the index"
+            "interrupted: every document is served in its old or its new version; run "
+            "`samverkan ingest` again to complete the index"
         )
     finally:
         for bar in bars:
             bar.close()
     for name, reason in report.errors:
-        typer.secho(f"skipped {name}: {reason}", fg=typer.colors.YELLOW, err=True)
+        typer.secho(f"failed {name}: {reason}", fg=typer.colors.YELLOW, err=True)
+    for name, reason in report.warnings:
+        typer.secho(f"warning {name}: {reason}", fg=typer.colors.YELLOW, err=True)
+    for passage in report.flagged:
+        typer.secho(
+            f"flagged {passage.doc}: asks for credentials or to ignore instructions, "
+            f"never quoted: {passage.text[:120]!r}",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     for doc in report.removed_documents:
         typer.echo(f"removed document {doc}")
     timings = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items() if k != "total")
@@ -72,8 +94,9 @@ def _ingest_run(settings, rebuild: bool = False) -> None:
         f"{report.chunks_added} added, {report.chunks_removed} removed, {report.chunks_kept} kept"
         f"{f', {report.units_added} answer units embedded' if report.units_added else ''}"
         f"{f', {report.metadata_updated} metadata updated' if report.metadata_updated else ''}; "
-        f"{len(report.errors)} skipped; {report.timings.get('total', 0):.1f}s ({timings})"
+        f"{len(report.errors)} failed; {report.timings.get('total', 0):.1f}s ({timings})"
     )
+    return report
 
 
 _STATES = {
@@ -121,10 +144,14 @@ def ingest(
     offline: Annotated[
         bool, typer.Option(help="Fetch nothing; ingest the stored copies of web pages.")
     ] = False,
+    allow_mass_delete: Annotated[
+        bool, typer.Option(help="Allow a run that removes more than half of the index.")
+    ] = False,
 ) -> None:
     """Load, clean, chunk, embed and store the corpus and the fetched/uploaded documents
     (incremental, idempotent). Web sources listed in the manifest or --sources are fetched
-    first, conditionally: an unchanged page is not embedded again."""
+    first, conditionally: an unchanged page is not embedded again. Exits 1 on a fatal error,
+    2 when some files failed (they are named; the rest is ingested)."""
     from ingest import catalog
     from ingest.errors import IngestError
     from ingest.sources import load_sources_file, manifest_sources
@@ -146,7 +173,11 @@ def ingest(
             _fetching(lambda on_page: catalog.refetch(settings, None, prune, on_page))
     except IngestError as exc:
         _fail(str(exc))
-    _ingest_run(settings, rebuild=rebuild)
+    report = _ingest_run(settings, rebuild=rebuild, allow_mass_delete=allow_mass_delete)
+    if report.errors:
+        failed = ", ".join(report.failed_files)
+        typer.secho(f"{len(report.errors)} file(s) failed: {failed}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2)
 
 
 @app.command()
@@ -266,7 +297,7 @@ def documents_remove(
     except SourceError as exc:
         _fail(exc.message)
     typer.echo(f"removed {removed.doc_id} ({removed.source.removeprefix('upload:')})")
-    _ingest_run(settings)
+    _ingest_run(settings, removing=(removed.doc_id,))
 
 
 @documents_app.command("refetch")
@@ -330,12 +361,12 @@ def serve(
     """Serve the HTTP API and the web chat."""
     import uvicorn
 
-    from api.app import create_app
+    from api.app import UVICORN_OPTIONS, create_app
 
     settings = _settings()
     host, port = host or settings.host, port or settings.port
     typer.echo(f"Samverkansassistenten: http://{host}:{port}/")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", **UVICORN_OPTIONS)
 
 
 @app.command()
@@ -343,8 +374,21 @@ def up(
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
 ) -> None:
-    """Ingest the corpus (incrementally), then serve the chat: the one command to run it all."""
-    ingest(rebuild=False, corpus=None)
+    """Ingest the corpus (incrementally), then serve the chat: the one command to run it all.
+    Files that fail are named and the rest is served."""
+    try:
+        ingest(
+            rebuild=False,
+            corpus=None,
+            sources=None,
+            refetch=False,
+            prune=False,
+            offline=False,
+            allow_mass_delete=False,
+        )
+    except typer.Exit as exc:
+        if exc.exit_code != 2:
+            raise
     serve(host=host, port=port)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingest.chunking import MAX_CHUNK_CHARS
 
 
 class Turn(BaseModel):
@@ -14,7 +16,7 @@ class Turn(BaseModel):
 
 class AskRequest(BaseModel):
     question: str = Field(min_length=1)
-    history: list[Turn] = Field(default_factory=list)
+    history: list[Turn] = Field(default_factory=list, max_length=200)
 
 
 class CitationOut(BaseModel):
@@ -58,22 +60,58 @@ class SearchResponse(BaseModel):
     results: list[SourceOut]
 
 
+class FeedbackCitation(BaseModel):
+    """A citation as the answer gave it; what is stored with the feedback, bounded."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | None = None
+    doc_id: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=300)
+    page: int | None = None
+    section: str | None = Field(default=None, max_length=300)
+    date: str | None = Field(default=None, max_length=40)
+    date_label: str | None = Field(default=None, max_length=100)
+    quote: str = Field(default="", max_length=MAX_CHUNK_CHARS)  # a quote is part of a chunk
+    chunk_id: str = Field(default="", max_length=200)
+    url: str = Field(default="", max_length=500)
+
+
 class FeedbackRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=4000)
-    answer: str = Field(max_length=20000)
-    citations: list[dict] = Field(default_factory=list, max_length=50)
+    """Sizes bound what one row can hold (under 45 KB): an answer is a few sentences with a
+    handful of citations."""
+
+    question: str = Field(min_length=1, max_length=1000)
+    answer: str = Field(max_length=6000)
+    citations: list[FeedbackCitation] = Field(default_factory=list, max_length=10)
     rating: Literal["up", "down"]
-    comment: str | None = Field(default=None, max_length=2000)
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class FeedbackResponse(BaseModel):
+    ok: bool
+    id: int
+
+
+class TextPart(BaseModel):
+    """An OpenAI content part; only text parts are read, and their text must be text."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: str = Field(max_length=50)
+    text: str | None = Field(default=None, max_length=8000)
 
 
 class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | list | None = None
+    content: str | list[TextPart] | None = Field(default=None, max_length=8000)
 
 
 class ChatCompletionRequest(BaseModel):
-    model: str = "samverkansassistenten"
-    messages: list[ChatMessage] = Field(min_length=1)
+    model: str = Field(default="samverkansassistenten", max_length=200)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=100)
     stream: bool = False
     temperature: float | None = None
     max_tokens: int | None = None
@@ -130,6 +168,8 @@ class IngestOut(BaseModel):
     chunks_kept: int
     chunks_total: int
     errors: list[dict]
+    warnings: list[dict] = Field(default_factory=list)  # ingested or skipped on purpose
+    flagged_passages: int = 0  # passages asking for secrets: logged, never quoted
 
 
 class DocumentChangeResponse(BaseModel):

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.models import Chunk
+from ingest.safety import asks_for_secrets
 from ingest.units import split_units
 
 from .language import terms
@@ -45,7 +46,7 @@ _INJECTION = re.compile(
 
 def looks_like_injection(text: str) -> bool:
     """Text that addresses the assistant instead of the reader; never quoted or obeyed."""
-    return bool(_INJECTION.search(text))
+    return bool(_INJECTION.search(text)) or asks_for_secrets(text)
 
 
 def strip_instructions(question: str) -> tuple[str, bool]:

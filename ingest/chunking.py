@@ -12,6 +12,11 @@ from .models import Chunk, DocumentMeta, LoadedDocument
 from .text import split_sentences, word_count
 
 TERMINAL = (".", "!", ":", ";", ",", "”", '"', ")")
+# Hard limits, whatever the layout: no chunk (and so no answer unit) over MAX_CHUNK_CHARS,
+# which stays inside the encoder's window (e5-small: 512 tokens, ~4 characters each in
+# Swedish); a heading longer than HEADING_MAX_CHARS is text that lost its line breaks.
+MAX_CHUNK_CHARS = 2000
+HEADING_MAX_CHARS = 300
 
 
 @dataclass
@@ -22,8 +27,34 @@ class Block:
     level: int = 1
 
 
-def document_paragraphs(doc: LoadedDocument) -> list[tuple[str, int | None]]:
-    """Clean page by page; re-join a paragraph that the layout (column, page) cut in two."""
+def cap_line(line: str, max_chars: int) -> list[str]:
+    """A line cut into pieces of at most `max_chars`, at the last space before the limit
+    (or inside a word that is longer than the limit)."""
+    pieces: list[str] = []
+    while len(line) > max_chars:
+        cut = line.rfind(" ", 0, max_chars + 1)
+        if cut <= 0:
+            cut = max_chars
+        pieces.append(line[:cut].rstrip())
+        line = line[cut:].lstrip()
+    if line:
+        pieces.append(line)
+    return pieces
+
+
+def _capped(para: str, max_chars: int) -> str:
+    if para.startswith("#"):
+        return cap_line(para.replace("\n", " "), HEADING_MAX_CHARS)[0]
+    if len(para) <= max_chars:
+        return para
+    return "\n".join(p for ln in para.split("\n") for p in cap_line(ln, max_chars))
+
+
+def document_paragraphs(
+    doc: LoadedDocument, max_chars: int = MAX_CHUNK_CHARS
+) -> list[tuple[str, int | None]]:
+    """Clean page by page; re-join a paragraph that the layout (column, page) cut in two.
+    Lines longer than `max_chars` (text without line breaks) are cut into several."""
     out: list[tuple[str, int | None]] = []
     for page in doc.pages:
         for para in clean(page.text).split("\n\n"):
@@ -39,7 +70,7 @@ def document_paragraphs(doc: LoadedDocument) -> list[tuple[str, int | None]]:
                 out[-1] = (out[-1][0] + " " + para, out[-1][1])  # also a bullet's last line
                 continue
             out.append((para, page.number))
-    return out
+    return [(_capped(p, max_chars), page) for p, page in out]
 
 
 def parse_blocks(paragraphs: list[tuple[str, int | None]]) -> list[Block]:
@@ -99,8 +130,9 @@ def chunk_document(
     target: int = 180,
     maximum: int = 260,
     overlap: int = 30,
+    max_chars: int = MAX_CHUNK_CHARS,
 ) -> list[Chunk]:
-    blocks = parse_blocks(document_paragraphs(doc))
+    blocks = parse_blocks(document_paragraphs(doc, max_chars))
     sections: list[tuple[list[str], list[Block]]] = []
     path: list[str] = []
     for block in blocks:
@@ -115,24 +147,29 @@ def chunk_document(
             sections[-1][1].append(block)
     chunks: list[Chunk] = []
     for heads, section_blocks in sections:
-        for text, page in _pack(section_blocks, target, maximum, overlap):
-            chunks.append(_make_chunk(meta, [meta.title, *heads], text, page, len(chunks)))
+        for packed, page in _pack(section_blocks, target, maximum, overlap, max_chars):
+            for text in _hard_cap(packed, max_chars):
+                chunks.append(_make_chunk(meta, [meta.title, *heads], text, page, len(chunks)))
     return chunks
 
 
-def _pack(blocks: list[Block], target: int, maximum: int, overlap: int):
+def _pack(blocks: list[Block], target: int, maximum: int, overlap: int, max_chars: int):
     """Greedy packing of whole blocks; an oversized block is cut at sentence or item borders."""
     parts: list[tuple[str, int | None]] = []
     for block in blocks:
-        if word_count(block.text) <= maximum:
+        if word_count(block.text) <= maximum and len(block.text) <= max_chars:
             parts.append((block.text, block.page))
         else:
-            parts.extend((piece, block.page) for piece in _split_block(block, target, overlap))
+            pieces = _split_block(block, target, overlap, max_chars)
+            parts.extend((piece, block.page) for piece in pieces)
     current: list[str] = []
     page: int | None = None
     for text, p in parts:
         size = sum(word_count(t) for t in current)
-        if current and (size >= target or size + word_count(text) > maximum):
+        chars = sum(len(t) + 2 for t in current)
+        if current and (
+            size >= target or size + word_count(text) > maximum or chars + len(text) > max_chars
+        ):
             yield "\n\n".join(current), page
             current = []
         if not current:
@@ -142,21 +179,45 @@ def _pack(blocks: list[Block], target: int, maximum: int, overlap: int):
         yield "\n\n".join(current), page
 
 
-def _split_block(block: Block, target: int, overlap: int) -> list[str]:
+def _hard_cap(text: str, max_chars: int) -> list[str]:
+    """The invariant, whatever packing did: pieces of at most `max_chars`, cut at line
+    borders (and inside lines only when one line is longer)."""
+    if len(text) <= max_chars:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for line in (p for ln in text.split("\n") for p in cap_line(ln, max_chars)):
+        if current and len(current) + 1 + len(line) > max_chars:
+            pieces.append(current.strip("\n"))
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current.strip():
+        pieces.append(current.strip("\n"))
+    return [p for p in pieces if p.strip()]
+
+
+def _split_block(block: Block, target: int, overlap: int, max_chars: int) -> list[str]:
     lines = block.text.split("\n")
     if block.kind == "list":
         lead = [] if BULLET.match(lines[0]) else [lines.pop(0)]
         units, joiner = lines, "\n"
     else:
         lead, units, joiner = [], split_sentences(block.text), " "
+    if lead and len(lead[0]) > max_chars // 2:  # a long lead-in is a piece of its own
+        units, lead = [lead[0], *units], []
+    room = max_chars - sum(len(x) + 1 for x in lead)
     pieces: list[str] = []
     current: list[str] = []
     for unit in units:
-        if current and word_count(joiner.join(current)) + word_count(unit) > target:
+        if current and (
+            word_count(joiner.join(current)) + word_count(unit) > target
+            or len(joiner.join(current)) + len(unit) + 1 > room
+        ):
             pieces.append("\n".join(lead + [joiner.join(current)]))
             carry: list[str] = []
             for prev in reversed(current):  # small overlap: the last sentence(s)
-                if word_count(" ".join(carry + [prev])) > overlap:
+                joined = " ".join(carry + [prev])
+                if word_count(joined) > overlap or len(joined) + len(unit) + 1 > room:
                     break
                 carry.insert(0, prev)
             current = carry if block.kind != "list" else []

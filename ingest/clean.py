@@ -25,7 +25,12 @@ NEWS_LIST_START = re.compile(
     re.IGNORECASE,
 )
 RULE_LINE = re.compile(r"^[\s_\-–—=*]{4,}$")
-CRUMB_LINE = re.compile(r"^[^.!?]{1,60}(\s[|›>»]\s[^.!?]{1,60})+$")
+# A breadcrumb or menu path: "Start › Vård › Nära vård". Tested by splitting at the
+# separators (crumb_line), not by one regex: `[^.!?]{1,60}(\s[|›>»]\s[^.!?]{1,60})+` also
+# matches the separators inside a segment and backtracks exponentially on a long line
+# ("Sida 1 | 2 | … | 30 | Nästa sida." took > 60 s).
+CRUMB_SEPARATOR = re.compile(r"\s[|›>»]\s")
+CRUMB_SEGMENT_MAX = 60
 CHROME_WORDS = {
     "search",
     "sök",
@@ -71,13 +76,22 @@ def _is_noise(line: str) -> bool:
         return True
     if RULE_LINE.match(s) or low in CHROME_WORDS:
         return True
-    if CRUMB_LINE.match(s) and not s.startswith("#"):
+    if is_crumb_line(s) and not s.startswith("#"):
         return True
     if re.fullmatch(r"\d{1,3}", s):  # stray page number
         return True
     half = len(s) // 2
     # Site chrome printed twice in a row: "Logotyp för webbplatsen Logotyp för webbplatsen".
     return len(s) % 2 == 1 and s[:half] == s[half + 1 :] and len(s) > 6
+
+
+def is_crumb_line(line: str) -> bool:
+    """Segments of 1-60 characters without sentence punctuation, joined by ' | ', ' › ',
+    ' > ' or ' » ' (linear time: one scan for punctuation, one split)."""
+    if any(p in line for p in ".!?"):
+        return False
+    parts = CRUMB_SEPARATOR.split(line)
+    return len(parts) >= 2 and all(1 <= len(p) <= CRUMB_SEGMENT_MAX for p in parts)
 
 
 def _drop_news_lists(lines: list[str]) -> list[str]:
@@ -119,7 +133,9 @@ def _dehyphenate(text: str) -> str:
         return head + nxt
 
     # Also across a blank line: a bullet broken by the layout ("hälso- \n\noch sjukvård").
-    return re.sub(r"(\w+)-[ \t]*\n(?:[ \t]*\n)?[ \t]*(\w+)", join, text)
+    # \b: start only at a word's first letter; without it a long word is re-scanned from
+    # every one of its letters (quadratic time on a 1 MB word).
+    return re.sub(r"\b(\w+)-[ \t]*\n(?:[ \t]*\n)?[ \t]*(\w+)", join, text)
 
 
 def _split_unwrapped(paragraphs: list[str]) -> list[str]:

@@ -18,3 +18,11 @@ class SourceError(IngestError):
         self.code = code
         self.message = message
         self.swedish = swedish
+
+
+class IngestLockedError(RuntimeError):
+    """Another ingest holds the lock on the data folder."""
+
+
+class MassDeleteError(RuntimeError):
+    """The run would remove more than half of the index; it needs explicit permission."""

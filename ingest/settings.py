@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     chunk_target_words: int = 180
     chunk_max_words: int = 260
     chunk_overlap_words: int = 30
+    # Hard limits at ingestion: no chunk longer than this (long lines are cut), no file
+    # larger than this, and a warning for a document that makes more chunks than this.
+    chunk_max_chars: int = 2000
+    max_file_mb: float = 20.0
+    warn_chunks_per_document: int = 1000
 
     # Retrieval
     bm25_weight: float = 1.0
@@ -65,6 +70,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64_000
     cors_origins: list[str] = Field(default_factory=list)
     rate_limit_per_minute: int = 120
+    feedback_rate_limit_per_minute: int = 30
+    admin_rate_limit_per_minute: int = 10
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (exact IPs or CIDR);
+    # from anyone else the header is ignored and the connection's address is the client.
+    trusted_proxies: list[str] = Field(default_factory=list)
     admin_token: str | None = None
     # Where users reach this app (e.g. "https://samverkan.example.se"): OpenAI-compatible answers
     # link their sources with absolute URLs under it. Empty: the address the request came to.
@@ -77,6 +87,8 @@ class Settings(BaseSettings):
     web_max_bytes: int = 10_000_000  # a larger page or file is refused, not truncated
     web_max_redirects: int = 5
     web_page_limit: int = 50  # pages per sitemap or followed path prefix
+    # How often (seconds) a running server checks the index version for a finished ingest.
+    index_check_seconds: float = 2.0
 
     @property
     def chroma_dir(self) -> Path:

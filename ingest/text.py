@@ -29,6 +29,11 @@ _ABBREV = [
     "e.d.",
 ]
 _PLACEHOLDER = "\u2063"  # invisible separator, never in source text
+# One pass over a line for all abbreviations (longest first, so "t.o.m." wins over "m."),
+# not one pass per abbreviation: per-line cost matters on text with many short lines.
+_ABBREV_RE = re.compile(
+    "|".join(re.escape(a) for a in sorted(_ABBREV, key=len, reverse=True)), re.IGNORECASE
+)
 _SENT_END = re.compile(r"(?<=[.!?])[\"”»)]*\s+(?=[\"”«(–\-]?\s?[A-ZÅÄÖ0-9])")
 
 
@@ -39,11 +44,7 @@ def split_sentences(text: str) -> list[str]:
         line = line.strip()
         if not line:
             continue
-        protected = line
-        for abbr in _ABBREV:
-            protected = re.sub(
-                re.escape(abbr), abbr.replace(".", _PLACEHOLDER), protected, flags=re.IGNORECASE
-            )
+        protected = _ABBREV_RE.sub(lambda m: m.group().replace(".", _PLACEHOLDER), line)
         for part in _SENT_END.split(protected):
             part = part.replace(_PLACEHOLDER, ".").strip()
             if part:
@@ -54,7 +55,9 @@ def split_sentences(text: str) -> list[str]:
 def fold(text: str) -> str:
     """Normalise for comparison: case, whitespace, soft hyphens, line-break hyphenation, quotes."""
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "")
-    text = re.sub(r"(\w)-\s*\n\s*(?!och\b|eller\b|samt\b|till\b)(\w)", r"\1\2", text)
+    # [^\S\n]* (whitespace but not a newline) before the newline: with \s* on both sides a
+    # long run of blank lines after a hyphen is split between them in quadratic ways.
+    text = re.sub(r"(\w)-[^\S\n]*\n\s*(?!och\b|eller\b|samt\b|till\b)(\w)", r"\1\2", text)
     text = (
         text.replace("”", '"')
         .replace("“", '"')

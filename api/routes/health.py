@@ -18,6 +18,9 @@ def readyz(request: Request) -> JSONResponse:
     service = getattr(request.app.state, "service", None)
     if service is None:
         return JSONResponse({"status": "starting"}, status_code=503)
+    watch = request.app.state.index_watch
+    watch.check()  # picks up a finished ingest
+    service = request.app.state.service
     stats = service.stats()
     body = {
         "status": "ready" if stats.chunks else "empty",
@@ -25,5 +28,7 @@ def readyz(request: Request) -> JSONResponse:
         "chunks": stats.chunks,
         "embedding_model": stats.embedding_model,
         "llm": service.settings.llm if service.llm else "none",
+        "index_version": watch.loaded,
+        "index_changed": watch.changed,  # the store holds a newer index than the one served
     }
     return JSONResponse(body, status_code=200 if stats.chunks else 503)

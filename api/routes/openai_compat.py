@@ -25,7 +25,7 @@ from ..openai_format import (
     refusal_body,
     sources_markdown,
 )
-from ..schemas import ChatCompletionRequest
+from ..schemas import ChatCompletionRequest, TextPart
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 MODEL_ID = "samverkansassistenten"
@@ -43,9 +43,9 @@ def models() -> dict:
     }
 
 
-def _text(content) -> str:
+def _text(content: str | list[TextPart] | None) -> str:
     if isinstance(content, list):  # content parts: keep the text ones
-        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+        return " ".join(p.text for p in content if p.type == "text" and p.text)
     return content or ""
 
 
