@@ -32,7 +32,7 @@ ENGLISH_STOPWORDS = frozenset(STOPWORDS_EN)
 STOPWORDS = frozenset(STOPWORDS_SWEDISH) | ENGLISH_STOPWORDS | QUESTION_WORDS
 _stemmer = Stemmer.Stemmer("swedish")
 # Bounded caches: a question of random long words must not grow memory without limit.
-_CACHE = 50_000
+_CACHE = 20_000
 _MIN_PART = 3  # shorter pieces are linking letters or prefixes, not words
 _MAX_WORD = 40  # longer tokens are not words (no Swedish compound in the lexicon is longer)
 _LINKING = ("s", "e", "a", "o", "u")  # fogemorfem: chef-s-nätverk, hälso-, kvinno-

@@ -22,6 +22,10 @@ VARIANT_CUTOFF = 90
 MIN_LENGTH = 5  # shorter words have too many close neighbours to correct safely
 MAX_QUERY_WORDS = 64  # a question is short; beyond this the rest is not worth the encoder
 MAX_WORD = 40  # longer than any word in a Swedish lexicon: not a word
+# What reaches the encoder: a question's meaning is in its first sentences, and the encoder's
+# cost grows with its input (a 900-character question of random words took 1.6 s, a normal
+# one 31 ms; measured 2026-11-30). BM25 still sees the whole bounded query.
+MAX_ENCODER_CHARS = 240
 
 
 def normalise(query: str) -> str:
@@ -35,6 +39,14 @@ def bounded(query: str) -> str:
     word can be, so that a long question of random words costs what a normal one does."""
     words = [w for w in query.split() if len(w) <= MAX_WORD]
     return " ".join(words[:MAX_QUERY_WORDS])
+
+
+def for_encoder(query: str) -> str:
+    """The start of the query, cut at a word boundary, at most MAX_ENCODER_CHARS long."""
+    if len(query) <= MAX_ENCODER_CHARS:
+        return query
+    cut = query[:MAX_ENCODER_CHARS]
+    return cut[: cut.rfind(" ")] if " " in cut else cut
 
 
 class QueryExpander:

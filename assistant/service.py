@@ -19,7 +19,7 @@ from .glossary import Term, extract_terms
 from .llm import LLMAnswerer, build_chat_model
 from .models import Answer, Hit
 from .policy import AnswerPolicy, ranking_model
-from .query import QueryExpander, normalise
+from .query import QueryExpander, for_encoder, normalise
 from .rerank import Reranker, build_reranker
 from .retrieval import HybridRetriever
 from .scoring import UnitScorer, UnitVectors, Vocabulary
@@ -129,7 +129,7 @@ class AssistantService:
         return self._retrieve(self.expander.expand(query), k)[0]
 
     def _retrieve(self, query: str, k: int) -> tuple[list[Hit], list[float]]:
-        vector = self.embedder.embed_query(query)
+        vector = self.embedder.embed_query(for_encoder(query))
         hits = self.retriever.search(query, max(k, 10), vector=vector)
         return self.reranker.rerank(query, hits)[:k], vector
 

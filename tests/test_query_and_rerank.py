@@ -105,3 +105,13 @@ def test_cross_encoder_reranker_orders_by_the_model(tmp_path):
         h.chunk.text for _, h in sorted(zip(scores, hits, strict=True), key=lambda p: -p[0])
     ]
     assert ranked[0].score == pytest.approx(float(max(scores)), abs=1e-5)
+
+
+def test_the_encoder_sees_a_bounded_start_of_the_query():
+    from assistant.query import MAX_ENCODER_CHARS, for_encoder
+
+    short = "Vem leder nätverket för socialchefer?"
+    assert for_encoder(short) == short
+    long = " ".join(["samverkan"] * 200)
+    cut = for_encoder(long)
+    assert len(cut) <= MAX_ENCODER_CHARS and long.startswith(cut) and not cut.endswith(" ")
