@@ -42,6 +42,8 @@ def _ingest_run(
     """Bring the index in line with the corpus and the library; print the summary."""
     from tqdm import tqdm
 
+    from assistant.service import AssistantService
+    from ingest.embeddings import build_embedder
     from ingest.errors import (
         EmbeddingMismatchError,
         IngestError,
@@ -58,13 +60,18 @@ def _ingest_run(
         return bar.update
 
     try:
+        embedder = build_embedder(settings)
         report = run_ingest(
             settings,
+            embedder=embedder,
             rebuild=rebuild,
             progress=progress,
             allow_mass_delete=allow_mass_delete,
             removing=removing,
         )
+        # the BM25 index and glossary of the new index version, so that serving reads files
+        index = AssistantService.prepare_index(settings, embedder)
+        report.timed("derived", sum(index.seconds.values()))
     except (EmbeddingMismatchError, IngestError, IngestLockedError, MassDeleteError) as exc:
         _fail(str(exc))
     except KeyboardInterrupt:

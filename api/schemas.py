@@ -52,6 +52,7 @@ class AskResponse(BaseModel):
     confidence: float | None = None  # the answer policy's probability that the sources answer
     citations: list[CitationOut]
     sources: list[SourceOut]
+    notes: list[str] = Field(default_factory=list)
     resolved_question: str | None = None
 
 
@@ -75,6 +76,91 @@ class FeedbackCitation(BaseModel):
     quote: str = Field(default="", max_length=MAX_CHUNK_CHARS)  # a quote is part of a chunk
     chunk_id: str = Field(default="", max_length=200)
     url: str = Field(default="", max_length=500)
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    publisher: str
+    kind: str
+    date: str | None
+    date_label: str | None
+    valid_to: str | None
+    validity_label: str | None
+    expired: bool
+    original_form: str
+    url: str | None  # the page's own web address, when the manifest gives one
+    original_url: str | None  # the original file (PDFs) served by the app
+    file: str
+
+
+class DocumentSummaryOut(DocumentOut):
+    chunks: int
+
+
+class DocumentsResponse(BaseModel):
+    documents: list[DocumentSummaryOut]
+
+
+class DocumentChunkOut(BaseModel):
+    chunk_id: str
+    text: str
+    page: int | None
+    section: str | None
+    position: int
+
+
+class DocumentDetailOut(DocumentOut):
+    chunks: list[DocumentChunkOut]
+
+
+class ChunkOut(BaseModel):
+    chunk_id: str
+    doc_id: str
+    title: str
+    page: int | None
+    section: str | None
+    date: str | None
+    date_label: str | None
+    text: str
+    position: int
+    prev_chunk_id: str | None
+    next_chunk_id: str | None
+    doc_url: str
+    url: str
+    web_url: str | None
+    original_url: str | None
+
+
+class GlossaryTermOut(BaseModel):
+    term: str
+    explanation: str
+    chunk_id: str
+    doc_id: str
+    title: str
+    url: str
+
+
+class GlossaryResponse(BaseModel):
+    terms: list[GlossaryTermOut]
+
+
+class StartersResponse(BaseModel):
+    questions: list[str]
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+
+
+class ReadyResponse(BaseModel):
+    status: Literal["ready", "empty", "starting"]
+    documents: int | None = None
+    chunks: int | None = None
+    embedding_model: str | None = None
+    llm: str | None = None
+    index_version: int | None = None  # the store's index counter the service serves
+    index_changed: bool | None = None  # the store holds a newer index than the one served
 
 
 class FeedbackRequest(BaseModel):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 import numpy as np
 
 from ingest.embeddings import Embedder
 from ingest.models import Chunk
+from ingest.snapshot import ChunkTable
 from ingest.store import ChunkStore
 from ingest.text import tokens
 
@@ -21,23 +25,49 @@ def _tokens(chunk: Chunk) -> tuple[list[str], list[str]]:
 
 
 class BM25Index:
-    def __init__(self, chunks: list[Chunk]) -> None:
+    """bm25s over the chunks' stemmed terms, with the document frequencies the answerer
+    weighs question terms by and the vocabulary of raw words the query expander corrects
+    misspellings against. `save`/`load` keep it in files (memory-mapped when loaded)."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
         import bm25s
 
         self.chunks = chunks
-        corpus: list[list[str]] = []
         self.vocabulary: set[str] = set()
+        term_ids: dict[str, int] = {}
+        corpus: list[list[int]] = []  # term ids, not strings: a third of the memory at 1M chunks
         for c in chunks:
             toks, body = _tokens(c)
-            corpus.append(expand(terms_of_tokens(toks), toks))
+            terms = expand(terms_of_tokens(toks), toks)
+            corpus.append([term_ids.setdefault(t, len(term_ids)) for t in terms])
             self.vocabulary.update(body)
         self._model = bm25s.BM25()
-        if chunks:
-            self._model.index(corpus, show_progress=False)
-        self.doc_freq: dict[str, int] = {}
-        for doc_terms in corpus:
-            for t in set(doc_terms):
-                self.doc_freq[t] = self.doc_freq.get(t, 0) + 1
+        if chunks and term_ids:
+            self._model.index(bm25s.tokenization.Tokenized(corpus, term_ids), show_progress=False)
+        self.doc_freq = _doc_freq(self._model)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        if self.doc_freq:
+            self._model.save(str(folder / "bm25s"), show_progress=False)
+        (folder / "vocabulary.txt").write_text("\n".join(sorted(self.vocabulary)), "utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, chunks: Sequence[Chunk]) -> BM25Index:
+        """The index `save` wrote, for these chunks (the same, in the same order)."""
+        import bm25s
+
+        self = cls.__new__(cls)
+        self.chunks = chunks
+        self._model = bm25s.BM25()
+        if (folder / "bm25s").is_dir():
+            self._model = bm25s.BM25.load(str(folder / "bm25s"), mmap=True, show_progress=False)
+            if self._model.scores["num_docs"] != len(chunks):
+                raise ValueError(f"{folder}: BM25 index of another chunk list")
+        self.doc_freq = _doc_freq(self._model)
+        text = (folder / "vocabulary.txt").read_text("utf-8")
+        self.vocabulary = set(text.split("\n")) if text else set()
+        return self
 
     def idf(self, term: str) -> float:
         n = max(len(self.chunks), 1)
@@ -55,6 +85,17 @@ class BM25Index:
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
 
 
+def _doc_freq(model) -> dict[str, int]:
+    """Chunks per term: the non-zero scores in the term's column of bm25s's matrix (every
+    chunk that has the term scores above 0: Lucene's idf is positive)."""
+    if not getattr(model, "vocab_dict", None):
+        return {}
+    counts = np.diff(np.asarray(model.scores["indptr"]))
+    return {
+        t: int(counts[i]) for t, i in model.vocab_dict.items() if i < len(counts) and counts[i]
+    }
+
+
 class HybridRetriever:
     """Both rankers over the same chunks; reciprocal rank fusion with configurable weights."""
 
@@ -62,30 +103,32 @@ class HybridRetriever:
         self,
         store: ChunkStore,
         embedder: Embedder,
-        chunks: list[Chunk] | None = None,
+        chunks: Sequence[Chunk] | None = None,
         bm25_weight: float = 1.0,
         dense_weight: float = 1.0,
         rrf_k: int = 60,
         candidates: int = 30,
+        bm25: BM25Index | None = None,
     ) -> None:
+        """`chunks` (a ChunkTable, or any chunks) and their `bm25` index when the caller has
+        them (loaded from files); otherwise read from the store and built here."""
         self.store = store
         self.embedder = embedder
         self.bm25_weight, self.dense_weight, self.rrf_k = bm25_weight, dense_weight, rrf_k
         self.candidates = candidates
-        self.load(store.all_chunks() if chunks is None else chunks)
+        self.load(store.all_chunks() if chunks is None else chunks, bm25)
 
-    def load(self, chunks: list[Chunk]) -> None:
-        self.chunks = sorted(chunks, key=lambda c: (c.doc_id, c.position))
-        self.by_id = {c.chunk_id: c for c in self.chunks}
-        self.bm25 = BM25Index(self.chunks)
-        self._index_of = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+    def load(self, chunks: Sequence[Chunk], bm25: BM25Index | None = None) -> None:
+        self.chunks = ChunkTable.from_chunks(chunks)  # sorted by (doc_id, position)
+        self.by_id = self.chunks.by_id
+        self.bm25 = bm25 if bm25 is not None else BM25Index(self.chunks)
 
     def reload(self) -> None:
         self.load(self.store.all_chunks())
 
     def neighbours(self, chunk: Chunk) -> list[Chunk]:
         """The chunks right before and after, when they belong to the same section."""
-        i = self._index_of.get(chunk.chunk_id)
+        i = self.chunks.index_of(chunk.chunk_id)
         if i is None:
             return []
         out = []

@@ -1,21 +1,29 @@
-"""The assistant as one service object: `search`, `ask` and `stream`."""
+"""The assistant as one service object, the façade every caller uses: `ask`, `stream` and
+`search`; the corpus views `documents`, `document`, `chunk`, `glossary_terms`, `starters`;
+`reindex`, `reload` and `stats`; and `with_settings` for ablations (a new service, never a
+mutated one)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
 from ingest.embeddings import Embedder, build_embedder
+from ingest.manifest import load_starters
+from ingest.models import Chunk, DocumentMeta
+from ingest.pipeline import IngestReport, run_ingest
 from ingest.settings import Settings
 from ingest.store import ChunkStore
 
 from .compose import currency_notes, refusal
+from .derived import DerivedIndex, load_or_build
 from .extractive import Assessment, ExtractiveAnswerer
 from .followup import carry_over, needs_context
-from .glossary import Term, extract_terms
+from .glossary import Term
 from .llm import LLMAnswerer, build_chat_model
 from .models import Answer, Hit
 from .policy import AnswerPolicy, ranking_model
@@ -32,11 +40,37 @@ class QuestionError(ValueError):
     """The question cannot be answered as given (empty, too long)."""
 
 
+class ReindexBusyError(RuntimeError):
+    """A re-indexing is already running."""
+
+
 @dataclass
 class IndexStats:
     documents: int
     chunks: int
     embedding_model: str
+    index_version: str | None = None
+    llm: str = "none"
+    load_seconds: dict[str, float] | None = None  # reading (or building) each derived part
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    meta: DocumentMeta
+    chunks: int
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    meta: DocumentMeta
+    chunks: list[Chunk]  # in position order
+
+
+@dataclass(frozen=True)
+class ChunkView:
+    chunk: Chunk
+    prev_chunk_id: str | None  # the chunks before and after it in its document
+    next_chunk_id: str | None
 
 
 class AssistantService:
@@ -48,22 +82,18 @@ class AssistantService:
         reranker: Reranker,
         llm: LLMAnswerer | None = None,
         today: date | None = None,
+        index: DerivedIndex | None = None,
     ) -> None:
+        """`index`: the chunk list, BM25 index and glossary, when another service over the
+        same store already holds them (`with_settings`); otherwise read from files."""
         self.settings = settings
         self.embedder = embedder
         self.store = store
         self.reranker = reranker
         self.llm = llm
         self._today = today
-        self.retriever = HybridRetriever(
-            store,
-            embedder,
-            bm25_weight=settings.bm25_weight,
-            dense_weight=settings.dense_weight,
-            rrf_k=settings.rrf_k,
-            candidates=settings.candidates,
-        )
-        self._rebuild_derived()
+        self._reindexing = threading.Lock()
+        self._load(index or load_or_build(settings, store))
 
     @classmethod
     def from_settings(
@@ -77,50 +107,125 @@ class AssistantService:
             llm = LLMAnswerer(build_chat_model(settings), settings.support_threshold)
         return cls(settings, embedder, store, reranker, llm)
 
+    @classmethod
+    def prepare_index(cls, settings: Settings, embedder: Embedder) -> DerivedIndex:
+        """Build whatever derived files the current index version lacks (after ingestion),
+        so that the next start only reads them."""
+        return load_or_build(settings, ChunkStore.open(settings, embedder.model_id, embedder.dim))
+
+    def _load(self, index: DerivedIndex) -> None:
+        self.index = index
+        s = self.settings
+        self.retriever = HybridRetriever(
+            self.store,
+            self.embedder,
+            index.chunks,
+            bm25_weight=s.bm25_weight,
+            dense_weight=s.dense_weight,
+            rrf_k=s.rrf_k,
+            candidates=s.candidates,
+            bm25=index.bm25,
+        )
+        self._rebuild_derived()
+
     def _rebuild_derived(self) -> None:
-        chunks = self.retriever.chunks
-        self.glossary: list[Term] = extract_terms(chunks)
+        self.glossary: list[Term] = self.index.glossary
         self._starters: list[str] | None = None
         self.expander = QueryExpander(self.glossary, self.retriever.bm25.vocabulary)
         self.unit_vectors = UnitVectors(self.store.unit_vectors, self.embedder.embed_documents)
         self.policy = AnswerPolicy.fitted()
         self.extractive = ExtractiveAnswerer(
-            Vocabulary(self.retriever.bm25.doc_freq, len(chunks)),
+            Vocabulary(self.retriever.bm25.doc_freq, len(self.index.chunks)),
             UnitScorer(self.retriever.neighbours, self.unit_vectors),
             self.policy,
             ranking_model(),
         )
 
     def reload(self) -> None:
-        """Re-read the index after ingestion."""
-        self.retriever.reload()
-        self._rebuild_derived()
+        """Re-read the index after ingestion (files of the current index version)."""
+        self._load(load_or_build(self.settings, self.store))
+
+    def reindex(self) -> IngestReport:
+        """Bring the index in line with the corpus folder, then serve the new version.
+        Raises ReindexBusyError while another re-indexing runs."""
+        if not self._reindexing.acquire(blocking=False):
+            raise ReindexBusyError("a re-indexing is already running")
+        try:
+            report = run_ingest(self.settings, embedder=self.embedder)
+            self.reload()
+        finally:
+            self._reindexing.release()
+        return report
+
+    def with_settings(self, **overrides) -> AssistantService:
+        """A new service with some settings changed (an ablation), sharing this one's
+        embedder, store, index files and, unless their settings change, reranker and LLM."""
+        settings = self.settings.model_copy(update=overrides)
+        reranker, llm = self.reranker, self.llm
+        if any(k.startswith("reranker") for k in overrides):
+            reranker = build_reranker(settings.reranker, settings.reranker_model)
+        if any(k.startswith(("llm", "support_")) for k in overrides):
+            llm = None
+            if settings.llm != "none":
+                llm = LLMAnswerer(build_chat_model(settings), settings.support_threshold)
+        return AssistantService(
+            settings, self.embedder, self.store, reranker, llm, self._today, index=self.index
+        )
+
+    # --- the corpus ----------------------------------------------------------------
+
+    def documents(self) -> list[DocumentSummary]:
+        """Every document in the index with its number of chunks, by title."""
+        docs = [DocumentSummary(m, n) for m, n in self.index.chunks.documents()]
+        return sorted(docs, key=lambda d: d.meta.title.lower())
+
+    def document(self, doc_id: str) -> DocumentView | None:
+        table = self.index.chunks
+        rows = table.document_rows(doc_id)
+        if not rows:
+            return None
+        chunks = [table[i] for i in rows]
+        return DocumentView(chunks[0].meta, chunks)
+
+    def chunk(self, chunk_id: str) -> ChunkView | None:
+        table = self.index.chunks
+        i = table.index_of(chunk_id)
+        if i is None:
+            return None
+        rows = table.document_rows(table[i].doc_id)
+        return ChunkView(
+            table[i],
+            table.ids[i - 1] if i - 1 in rows else None,
+            table.ids[i + 1] if i + 1 in rows else None,
+        )
+
+    def glossary_terms(self) -> list[Term]:
+        """Acronyms and terms the corpus defines, by term."""
+        return list(self.glossary)
 
     @property
     def today(self) -> date:
         return self._today or date.today()
 
-    STARTER_CANDIDATES = (
-        "Vilka är med i omställningen till nära vård?",
-        "Vilka fem delmål har handlingsplanen för sammanhållen vård och omsorg?",
-        "Vem leder nätverket för socialchefer?",
-        "Vad är syftet med överenskommelserna om god, jämlik och jämställd hälsa?",
-        "När antogs målbilden för nära vård?",
-        "Vad handlade projektet Cross om?",
-    )
-
-    def starter_questions(self, limit: int = 5) -> list[str]:
-        """Starter questions for newcomers: candidates the corpus really answers, plus one
-        per defined term; checked once against the index and cached."""
+    def starters(self, limit: int = 5) -> list[str]:
+        """Starter questions for newcomers: the corpus manifest's candidates that the index
+        really answers, plus one per defined term; checked once and cached."""
         if self._starters is None:
-            candidates = list(self.STARTER_CANDIDATES)
+            candidates = load_starters(self.settings.corpus_dir)
             candidates += [f"Vad betyder {t.term}?" for t in self.glossary[:3]]
             self._starters = [q for q in candidates if not self.ask(q).refused][:limit]
         return self._starters
 
     def stats(self) -> IndexStats:
-        chunks = self.retriever.chunks
-        return IndexStats(len({c.doc_id for c in chunks}), len(chunks), self.embedder.model_id)
+        table = self.index.chunks
+        return IndexStats(
+            table.document_count(),
+            len(table),
+            self.embedder.model_id,
+            self.index.version,
+            self.settings.llm if self.llm else "none",
+            {k: round(v, 3) for k, v in self.index.seconds.items()},
+        )
 
     # --- search ----------------------------------------------------------------
 

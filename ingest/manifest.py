@@ -30,6 +30,21 @@ def load_manifest(corpus_dir: Path) -> dict[str, DocumentMeta]:
         raise IngestError(f"{path}: invalid manifest ({exc})") from exc
 
 
+def load_starters(corpus_dir: Path) -> list[str]:
+    """The manifest's starter questions for newcomers (corpus-specific, so they live with the
+    corpus); none without a manifest."""
+    path = corpus_dir / MANIFEST
+    if not path.exists():
+        return []
+    try:
+        starters = json.loads(path.read_text(encoding="utf-8")).get("starters", [])
+    except ValueError as exc:
+        raise IngestError(f"{path}: invalid manifest ({exc})") from exc
+    if not isinstance(starters, list) or not all(isinstance(q, str) for q in starters):
+        raise IngestError(f"{path}: 'starters' must be a list of questions")
+    return list(starters)
+
+
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "dokument"

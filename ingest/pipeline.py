@@ -20,6 +20,7 @@ from .manifest import MANIFEST, infer_date, load_manifest, slugify
 from .models import Chunk, DocumentMeta, LoadedDocument
 from .safety import FlaggedPassage, flagged_passages
 from .settings import Settings
+from .snapshot import snapshot_is_current, write_snapshot
 from .store import ChunkStore, DocVersion
 from .units import unit_texts
 
@@ -341,6 +342,11 @@ def _run(settings, rebuild, embedder, progress, allow_mass_delete, removing) -> 
     report.chunks_removed = len(garbage)
     report.timed("store", time.perf_counter() - t0)
     report.chunks_total = store.count()
+    if plans or removed or garbage or not snapshot_is_current(settings, report.chunks_total):
+        # a new index version: services start from these files instead of reading Chroma
+        t0 = time.perf_counter()
+        write_snapshot(settings, store.all_chunks())
+        report.timed("snapshot", time.perf_counter() - t0)
     report.timed("total", time.perf_counter() - started)
     return report
 

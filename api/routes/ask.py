@@ -15,7 +15,7 @@ from assistant.service import AssistantService, QuestionError
 from ingest.settings import Settings
 
 from ..deps import RateLimited, ServiceDep, SettingsDep
-from ..schemas import AskRequest
+from ..schemas import AskRequest, AskResponse
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["ask"], dependencies=[RateLimited])
@@ -42,7 +42,7 @@ def answer_payload(answer: Answer) -> dict:
     return data
 
 
-@router.post("/ask")
+@router.post("/ask", response_model=AskResponse)
 def ask(body: AskRequest, service: ServiceDep, settings: SettingsDep) -> dict:
     question, history = checked(body, settings)
     try:

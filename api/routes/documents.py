@@ -9,9 +9,16 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 from assistant.compose import chunk_url, swedish_date
-from ingest.models import Chunk
+from ingest.models import Chunk, DocumentMeta
 
 from ..deps import ServiceDep, SettingsDep
+from ..schemas import (
+    ChunkOut,
+    DocumentDetailOut,
+    DocumentsResponse,
+    GlossaryResponse,
+    StartersResponse,
+)
 
 router = APIRouter(prefix="/api", tags=["documents"])
 
@@ -20,16 +27,16 @@ NO_DOCUMENT = "Dokumentet finns inte."
 ORIGINAL_TYPES = {".pdf": "application/pdf"}
 
 
-def original_url(chunk: Chunk) -> str | None:
+def original_url(meta: DocumentMeta) -> str | None:
     """The app's address of the original file (PDFs), for the viewer and for a new tab."""
-    if Path(chunk.meta.file).suffix.lower() in ORIGINAL_TYPES:
-        return f"/api/documents/{chunk.doc_id}/original"
+    if Path(meta.file).suffix.lower() in ORIGINAL_TYPES:
+        return f"/api/documents/{meta.doc_id}/original"
     return None
 
 
-def web_url(chunk: Chunk) -> str | None:
+def web_url(meta: DocumentMeta) -> str | None:
     """The page's own address on the web, when the manifest gives one."""
-    url = chunk.meta.url or ""
+    url = meta.url or ""
     return url if url.startswith(("https://", "http://")) else None
 
 
@@ -40,10 +47,9 @@ def _expired(valid_to: str | None, today: date) -> bool:
         return False
 
 
-def _doc_meta(chunk: Chunk, today: date) -> dict:
-    m = chunk.meta
+def _doc_meta(m: DocumentMeta, today: date) -> dict:
     return {
-        "doc_id": chunk.doc_id,
+        "doc_id": m.doc_id,
         "title": m.title,
         "publisher": m.publisher,
         "kind": m.kind,
@@ -53,32 +59,32 @@ def _doc_meta(chunk: Chunk, today: date) -> dict:
         "validity_label": m.validity_label,
         "expired": _expired(m.valid_to, today),
         "original_form": m.original_form,
-        "url": web_url(chunk),
-        "original_url": original_url(chunk),
+        "url": web_url(m),
+        "original_url": original_url(m),
         "file": m.file,
     }
 
 
 def _doc_chunks(service, doc_id: str) -> list[Chunk]:
-    chunks = [c for c in service.retriever.chunks if c.doc_id == doc_id]
-    if not chunks:
+    doc = service.document(doc_id)
+    if doc is None:
         raise HTTPException(404, NO_DOCUMENT)
-    return sorted(chunks, key=lambda c: c.position)
+    return doc.chunks
 
 
-@router.get("/documents")
+@router.get("/documents", response_model=DocumentsResponse)
 def documents(service: ServiceDep) -> dict:
-    docs: dict[str, dict] = {}
-    for chunk in service.retriever.chunks:
-        doc = docs.setdefault(chunk.doc_id, _doc_meta(chunk, service.today) | {"chunks": 0})
-        doc["chunks"] += 1
-    return {"documents": sorted(docs.values(), key=lambda d: d["title"].lower())}
+    return {
+        "documents": [
+            _doc_meta(d.meta, service.today) | {"chunks": d.chunks} for d in service.documents()
+        ]
+    }
 
 
-@router.get("/documents/{doc_id}")
+@router.get("/documents/{doc_id}", response_model=DocumentDetailOut)
 def document(doc_id: str, service: ServiceDep) -> dict:
     chunks = _doc_chunks(service, doc_id)
-    return _doc_meta(chunks[0], service.today) | {
+    return _doc_meta(chunks[0].meta, service.today) | {
         "chunks": [
             {
                 "chunk_id": c.chunk_id,
@@ -110,15 +116,12 @@ def original(doc_id: str, service: ServiceDep, settings: SettingsDep) -> FileRes
     )
 
 
-@router.get("/chunks/{chunk_id:path}")
+@router.get("/chunks/{chunk_id:path}", response_model=ChunkOut)
 def chunk(chunk_id: str, service: ServiceDep) -> dict:
-    found = service.retriever.by_id.get(chunk_id)
-    if found is None:
+    view = service.chunk(chunk_id)
+    if view is None:
         raise HTTPException(404, "Textavsnittet finns inte.")
-    siblings = sorted(
-        (c for c in service.retriever.chunks if c.doc_id == found.doc_id), key=lambda c: c.position
-    )
-    i = siblings.index(found)
+    found = view.chunk
     return {
         "chunk_id": found.chunk_id,
         "doc_id": found.doc_id,
@@ -129,16 +132,16 @@ def chunk(chunk_id: str, service: ServiceDep) -> dict:
         "date_label": found.meta.date_label or swedish_date(found.meta.date),
         "text": found.text,
         "position": found.position,
-        "prev_chunk_id": siblings[i - 1].chunk_id if i > 0 else None,
-        "next_chunk_id": siblings[i + 1].chunk_id if i + 1 < len(siblings) else None,
+        "prev_chunk_id": view.prev_chunk_id,
+        "next_chunk_id": view.next_chunk_id,
         "doc_url": f"/dokument/{found.doc_id}",
         "url": chunk_url(found),
-        "web_url": web_url(found),
-        "original_url": original_url(found),
+        "web_url": web_url(found.meta),
+        "original_url": original_url(found.meta),
     }
 
 
-@router.get("/glossary")
+@router.get("/glossary", response_model=GlossaryResponse)
 def glossary(service: ServiceDep) -> dict:
     return {
         "terms": [
@@ -150,11 +153,11 @@ def glossary(service: ServiceDep) -> dict:
                 "title": t.title,
                 "url": f"/dokument/{t.doc_id}#{t.chunk_id}",
             }
-            for t in service.glossary
+            for t in service.glossary_terms()
         ]
     }
 
 
-@router.get("/starters")
+@router.get("/starters", response_model=StartersResponse)
 def starters(service: ServiceDep) -> dict:
-    return {"questions": service.starter_questions()}
+    return {"questions": service.starters()}

@@ -5,15 +5,21 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from ..schemas import HealthResponse, ReadyResponse
+
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=HealthResponse)
 def healthz() -> dict:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get(
+    "/readyz",
+    response_model=ReadyResponse,
+    responses={503: {"model": ReadyResponse, "description": "starting, or the index is empty"}},
+)
 def readyz(request: Request) -> JSONResponse:
     service = getattr(request.app.state, "service", None)
     if service is None:

@@ -10,11 +10,12 @@ from assistant.models import source_dict
 from assistant.service import QuestionError
 
 from ..deps import RateLimited, ServiceDep
+from ..schemas import SearchResponse
 
 router = APIRouter(prefix="/api", tags=["search"], dependencies=[RateLimited])
 
 
-@router.get("/search")
+@router.get("/search", response_model=SearchResponse)
 def search(
     service: ServiceDep,
     q: Annotated[str, Query(min_length=1, max_length=1000)],
