@@ -91,9 +91,7 @@ def _doc_freq(model) -> dict[str, int]:
     if not getattr(model, "vocab_dict", None):
         return {}
     counts = np.diff(np.asarray(model.scores["indptr"]))
-    return {
-        t: int(counts[i]) for t, i in model.vocab_dict.items() if i < len(counts) and counts[i]
-    }
+    return {t: int(counts[i]) for t, i in model.vocab_dict.items() if i < len(counts) and counts[i]}
 
 
 class HybridRetriever:

@@ -138,9 +138,7 @@ class ChunkTable(Sequence[Chunk]):
         if path.stat().st_size:
             with path.open("rb") as f:  # the mapping stays valid after the file is closed
                 texts = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-        docs = [
-            DocumentMeta(**d) for d in json.loads((folder / "docs.json").read_text("utf-8"))
-        ]
+        docs = [DocumentMeta(**d) for d in json.loads((folder / "docs.json").read_text("utf-8"))]
         headings = json.loads((folder / "headings.json").read_text("utf-8"))
         ids = _read_lines(folder / "ids.txt", len(rows))
         hashes = _read_lines(folder / "hashes.txt", len(rows))

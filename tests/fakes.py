@@ -61,7 +61,9 @@ WEB = DocumentMeta(doc_id="natverk", title="Nätverk och samverkan", kind="webbs
 
 
 def _chunk(meta: DocumentMeta, n: int, text: str, page: int | None = None) -> Chunk:
-    return Chunk(f"{meta.doc_id}:{n:04d}", meta.doc_id, text, [meta.title, "Del"], n, page, "h", meta)
+    return Chunk(
+        f"{meta.doc_id}:{n:04d}", meta.doc_id, text, [meta.title, "Del"], n, page, "h", meta
+    )
 
 
 CHUNKS = [
