@@ -20,10 +20,10 @@ def assert_cited(service, answer):
     used = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
     assert used and used <= ids, (used, ids)
     for c in answer.citations:
-        chunk = service.retriever.by_id[c.chunk_id]
+        chunk = service.chunk(c.chunk_id).chunk
         assert c.quote in chunk.text  # one exact substring: a client can highlight it
         assert c.title == chunk.meta.title and c.date == chunk.meta.date
-    cited = {c.id: service.retriever.by_id[c.chunk_id] for c in answer.citations}
+    cited = {c.id: service.chunk(c.chunk_id).chunk for c in answer.citations}
     shown = answer.answer.removeprefix(PARTIAL_LEAD)  # the hedge is not a claim
     assert all(s.ok for s in check_sentences(shown, cited, 0.5))
 
@@ -201,20 +201,24 @@ def test_search_returns_fused_ranking_with_both_signals(service):
     assert "Ingmar Ångman" in hits[0].chunk.text
 
 
-def test_neighbour_chunks_belong_to_the_same_section(service):
-    for chunk in service.retriever.chunks:
-        for nb in service.retriever.neighbours(chunk):
-            assert nb.doc_id == chunk.doc_id and nb.heading_path == chunk.heading_path
-            assert abs(nb.position - chunk.position) == 1
+def test_documents_and_chunks_views(service):
+    docs = service.documents()
+    assert len(docs) == 5 and sum(d.chunks for d in docs) == service.stats().chunks
+    for d in docs:
+        chunks = service.document(d.meta.doc_id).chunks
+        assert [c.position for c in chunks] == list(range(d.chunks))
+        for before, chunk in zip(chunks, chunks[1:], strict=False):
+            view = service.chunk(chunk.chunk_id)
+            assert view.chunk == chunk and view.prev_chunk_id == before.chunk_id
 
 
 def test_glossary_is_drawn_from_the_corpus(service):
-    terms = {t.term: t for t in service.glossary}
+    terms = {t.term: t for t in service.glossary_terms()}
     assert terms["SIP"].explanation == "Samordnad individuell plan"
     assert "Örebro läns bildningsförbund" in terms["ÖLBF"].explanation
     assert {"RUS", "MAS/MAR", "ViSam"} <= set(terms)
     for t in terms.values():
-        assert t.term in service.retriever.by_id[t.chunk_id].text
+        assert t.term in service.chunk(t.chunk_id).chunk.text
 
 
 def test_empty_and_overlong_questions_are_rejected(service):

