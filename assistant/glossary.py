@@ -56,6 +56,25 @@ def _long_form(acronym: str, preceding: str) -> str | None:
     return None
 
 
+# Where a match can end: "(" before an acronym's capital, ", ACR," for _COMMA. The patterns
+# run only in a window before each (a match cannot cross a parenthesis or capitals), which
+# finds the same matches as scanning the whole text, ~5x faster (this runs at every ingest).
+_PAREN_ANCHOR = re.compile(r"\((?=[A-ZÅÄÖ])")
+_COMMA_ANCHOR = re.compile(r", (?=[A-ZÅÄÖ]{2,6},)")
+_WINDOW = 400
+
+
+def _anchored(pattern: re.Pattern, anchor: re.Pattern, text: str, at):
+    """pattern.finditer(text), searching only before each anchor: the match of an anchor is
+    the one that `at` places at the anchor."""
+    for a in anchor.finditer(text):
+        p = a.start()
+        for m in pattern.finditer(text, max(0, p - _WINDOW), p + 20):
+            if at(m) == p:
+                yield m
+                break
+
+
 def extract_terms(chunks: list[Chunk]) -> list[Term]:
     """Definitions by the strength of their pattern: "long form (ACR)" first, then "long
     form, ACR," and "X-modellen, en …", last "ACR – explanation" (which is also how figure
@@ -73,7 +92,7 @@ def extract_terms(chunks: list[Chunk]) -> list[Term]:
 
     for chunk in sorted(chunks, key=lambda c: (c.doc_id, c.position)):
         text = chunk.text.replace("\n", " ")
-        for m in _PAREN.finditer(text):
+        for m in _anchored(_PAREN, _PAREN_ANCHOR, text, lambda m: m.start(2) - 1):
             acronym = m.group(2)
             if len(acronym.replace("/", "")) < 2 or acronym.isdigit():
                 continue
@@ -83,7 +102,7 @@ def extract_terms(chunks: list[Chunk]) -> list[Term]:
         for m in _DASH.finditer(text):
             if _initials_match(m.group(1), m.group(2).split()):
                 add(m.group(1), m.group(2), chunk, strength=2)
-        for m in _COMMA.finditer(text):
+        for m in _anchored(_COMMA, _COMMA_ANCHOR, text, lambda m: m.end(1)):
             if _initials_match(m.group(2), m.group(1).split()[-3:]) or len(m.group(2)) <= 3:
                 long_form = _long_form(m.group(2), m.group(1)) or m.group(1)
                 add(m.group(2), long_form[0].upper() + long_form[1:], chunk, strength=1)

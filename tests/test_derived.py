@@ -19,7 +19,7 @@ from ingest.pipeline import run_ingest
 from ingest.snapshot import ChunkTable, derived_root, read_stamp
 from ingest.store import ChunkStore
 
-from .conftest import make_settings
+from .conftest import CORPUS, make_settings
 from .fakes import CHUNKS, HashEmbedder
 
 
@@ -89,7 +89,9 @@ def test_ingest_writes_a_version_and_the_service_starts_from_files(ingested, mon
     assert second.stats().chunks == stamp.chunks == first.stats().chunks
     assert second.glossary_terms() == first.glossary_terms()
     q = "Vem leder nätverket för socialchefer?"
-    assert [h.chunk.chunk_id for h in second.search(q)] == [h.chunk.chunk_id for h in first.search(q)]
+    assert [h.chunk.chunk_id for h in second.search(q)] == [
+        h.chunk.chunk_id for h in first.search(q)
+    ]
     assert second.ask(q).answer == first.ask(q).answer
 
 
@@ -175,3 +177,26 @@ def test_neighbours_are_the_chunks_beside_in_the_same_section(ingested):
             assert abs(nb.position - chunk.position) == 1
             pairs += 1
     assert pairs > 10
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Samordnad individuell plan (SIP) och (se bilaga) samt Region Örebro län (RÖL).",
+        "regionala utvecklingsstrategin, RUS, och medicinskt ansvariga, MAS, samt x, AB,",
+        "(SIP) (A) ((MAS)) ord, ORD, ord ord, OK, " + "mycket långt ord " * 40 + "(LÅNG)",
+        "",
+    ],
+)
+def test_glossary_windows_find_what_a_whole_scan_finds(text):
+    from assistant import glossary as g
+
+    corpus = [p.read_text("utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    for t in [text, *corpus]:
+        t = t.replace("\n", " ")
+        for pattern, anchor, at in (
+            (g._PAREN, g._PAREN_ANCHOR, lambda m: m.start(2) - 1),
+            (g._COMMA, g._COMMA_ANCHOR, lambda m: m.end(1)),
+        ):
+            whole = [m.span() for m in pattern.finditer(t)]
+            assert [m.span() for m in g._anchored(pattern, anchor, t, at)] == whole
