@@ -183,7 +183,10 @@ def table(headers: Sequence[str], rows: Iterable[Sequence], title: str | None = 
     lines.append("  ".join("-" * w for w in widths))
     for row in cells:
         lines.append(
-            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
         )
     return "\n".join(lines)
 
