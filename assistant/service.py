@@ -11,11 +11,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ingest.embeddings import Embedder, build_embedder
 from ingest.manifest import load_starters
 from ingest.models import Chunk, DocumentMeta
-from ingest.pipeline import IngestReport, run_ingest
 from ingest.settings import Settings
 from ingest.store import ChunkStore
 
@@ -24,7 +24,6 @@ from .derived import DerivedIndex, load_or_build
 from .extractive import Assessment, ExtractiveAnswerer
 from .followup import carry_over, needs_context
 from .glossary import Term
-from .llm import LLMAnswerer, build_chat_model
 from .models import Answer, Hit
 from .policy import AnswerPolicy, ranking_model
 from .query import QueryExpander, for_encoder, normalise
@@ -32,6 +31,11 @@ from .rerank import Reranker, build_reranker
 from .retrieval import HybridRetriever
 from .scoring import UnitScorer, UnitVectors, Vocabulary
 from .units import strip_instructions
+
+if TYPE_CHECKING:  # imported where used: LangChain's chat stack and the loaders cost seconds
+    from ingest.pipeline import IngestReport
+
+    from .llm import LLMAnswerer
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +106,7 @@ class AssistantService:
         embedder = embedder or build_embedder(settings)
         store = ChunkStore.open(settings, embedder.model_id, embedder.dim)
         reranker = build_reranker(settings.reranker, settings.reranker_model)
-        llm = None
-        if settings.llm != "none":
-            llm = LLMAnswerer(build_chat_model(settings), settings.support_threshold)
-        return cls(settings, embedder, store, reranker, llm)
+        return cls(settings, embedder, store, reranker, _llm(settings))
 
     @classmethod
     def prepare_index(cls, settings: Settings, embedder: Embedder) -> DerivedIndex:
@@ -148,6 +149,8 @@ class AssistantService:
     def reindex(self) -> IngestReport:
         """Bring the index in line with the corpus folder, then serve the new version.
         Raises ReindexBusyError while another re-indexing runs."""
+        from ingest.pipeline import run_ingest
+
         if not self._reindexing.acquire(blocking=False):
             raise ReindexBusyError("a re-indexing is already running")
         try:
@@ -165,9 +168,7 @@ class AssistantService:
         if any(k.startswith("reranker") for k in overrides):
             reranker = build_reranker(settings.reranker, settings.reranker_model)
         if any(k.startswith(("llm", "support_")) for k in overrides):
-            llm = None
-            if settings.llm != "none":
-                llm = LLMAnswerer(build_chat_model(settings), settings.support_threshold)
+            llm = _llm(settings)
         return AssistantService(
             settings, self.embedder, self.store, reranker, llm, self._today, index=self.index
         )
@@ -362,6 +363,14 @@ class AssistantService:
         yield {"type": "replace" if shown else "delta", "text": extractive.answer}
         extractive.notes = notes + extractive.notes
         return extractive
+
+
+def _llm(settings: Settings) -> LLMAnswerer | None:
+    if settings.llm == "none":
+        return None
+    from .llm import LLMAnswerer, build_chat_model
+
+    return LLMAnswerer(build_chat_model(settings), settings.support_threshold)
 
 
 def _complete_sentences(text: str) -> str:

