@@ -146,6 +146,9 @@ class FakeService:
         docs = {c.doc_id for c in self.chunks}
         return IndexStats(len(docs), len(self.chunks), HashEmbedder.model_id, "v-fake")
 
+    def refresh(self, max_age: float = 5.0) -> bool:
+        return False
+
     def reindex(self) -> IngestReport:
         if self.busy:
             raise ReindexBusyError("busy")

@@ -200,3 +200,16 @@ def test_glossary_windows_find_what_a_whole_scan_finds(text):
         ):
             whole = [m.span() for m in pattern.finditer(t)]
             assert [m.span() for m in g._anchored(pattern, anchor, t, at)] == whole
+
+
+def test_a_replica_picks_up_a_new_index_version(ingested, corpus_copy):
+    settings = ingested.model_copy(update={"corpus_dir": corpus_copy})
+    replica = _service(settings)
+    assert replica.refresh(max_age=0) is False  # nothing new
+    (corpus_copy / "natverk-och-samverkan.txt").unlink()
+    run_ingest(settings, embedder=HashEmbedder())  # another process's ingest
+    assert replica.refresh(max_age=3600) is False  # checked at most this often
+    assert replica.document("natverk-och-samverkan") is not None
+    assert replica.refresh(max_age=0) is True
+    assert replica.document("natverk-och-samverkan") is None
+    assert replica.stats().index_version == read_stamp(derived_root(settings)).version
