@@ -62,6 +62,16 @@ def rss_mb(pid: int | str = "self") -> dict[str, float]:
     return out
 
 
+def cpu_seconds(pid: int | str = "self") -> float | None:
+    """User + system CPU seconds a process has used: the work, apart from waiting for a core
+    on a shared machine (wall times there grow with the load average)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return round((int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), 2)
+
+
 # --- settings and index --------------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ import httpx
 from .common import (
     ChromaServer,
     ServerProcess,
+    cpu_seconds,
     dev_questions,
     environment,
     finish_env,
@@ -143,16 +144,18 @@ def probe_load(folder: Path) -> dict:
 
 def serve_and_query(data_dir: Path, starts: int, passes: int, **settings) -> dict:
     """Start the server `starts` times (time to /readyz), then query the last one over HTTP."""
-    ready, rss_ready = [], []
+    ready, rss_ready, cpu_ready = [], [], []
     for i in range(starts):
         server = ServerProcess(data_dir, **settings)
         ready.append(round(server.wait_ready(timeout=600), 2))
+        cpu_ready.append(cpu_seconds(server.proc.pid))
         rss_ready.append(rss_mb(server.proc.pid))
         if i + 1 < starts:
             server.stop()
     questions = dev_questions()
     out: dict = {"ready_s": ready, "ready_median_s": statistics.median(ready)}
     out["rss_at_ready"] = rss_ready[-1]
+    out["cpu_s_to_ready"] = cpu_ready
     try:
         with httpx.Client(base_url=server.base, timeout=120) as http:
 
@@ -171,11 +174,14 @@ def serve_and_query(data_dir: Path, starts: int, passes: int, **settings) -> dic
             for q in questions:
                 ask(q)
             times = {"ask": [], "search": []}
+            cpu0 = cpu_seconds(server.proc.pid)
             for _ in range(passes):
                 for q in questions:
                     times["ask"].append(ask(q))
                     times["search"].append(search(q))
             out["http"] = {k: summary_ms(v) for k, v in times.items()}
+            cpu = cpu_seconds(server.proc.pid) - cpu0  # the server's work per request
+            out["server_cpu_ms_per_request"] = round(1000 * cpu / (2 * passes * len(questions)), 1)
             out["ready_after_queries"] = http.get("/readyz").json()
         out["rss_after_queries"] = rss_mb(server.proc.pid)
     finally:
@@ -227,13 +233,14 @@ def report(result: dict) -> None:
     rows = result["sizes"]
     print(
         table(
-            ["chunks", "prepare s", "start→ready s", "RSS ready", "RSS peak", "first ask s"]
-            + ["ask p50", "ask p95", "search p50", "search p95"],
+            ["chunks", "prepare s", "start→ready s", "CPU s to ready", "RSS ready", "RSS peak"]
+            + ["first ask s", "ask p50", "ask p95", "search p50", "search p95", "CPU ms/req"],
             [
                 [
                     r["chunks"],
                     r["prepare"]["seconds"],
                     r["ready_median_s"],
+                    min(r["cpu_s_to_ready"]),
                     r["rss_at_ready"].get("rss_mb"),
                     r["rss_after_queries"].get("peak_rss_mb"),
                     r["first_ask_s"],
@@ -241,6 +248,7 @@ def report(result: dict) -> None:
                     r["http"]["ask"]["p95"],
                     r["http"]["search"]["p50"],
                     r["http"]["search"]["p95"],
+                    r["server_cpu_ms_per_request"],
                 ]
                 for r in rows
             ],
