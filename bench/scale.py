@@ -1,7 +1,7 @@
 """Scale: start to /readyz, RSS and HTTP latency of `samverkan serve` from 55 to 1M chunks.
 
     .venv/bin/python -m bench.scale [--sizes 0,10000,100000,1000000] [--passes 2] [--starts 2]
-        [--work DIR] [--keep] [--chroma-server]
+        [--clients 20] [--work DIR] [--keep] [--probe SIZE]
 
 Size 0 is the real corpus alone. Larger collections hold the real chunks plus synthetic ones
 (bench.synthetic), written in a child process, then prepared as ingestion leaves an index:
@@ -11,8 +11,11 @@ times, `samverkan serve` is started as its own process: seconds from process sta
 first 200 from /readyz, and the server's RSS. After the last start the dev questions run over
 HTTP (one client, sequential): the first /api/ask alone (it pays Chroma's lazy index load),
 one warm-up pass, then `--passes` timed passes of POST /api/ask and GET /api/search; the
-server's RSS and peak RSS after them. `--chroma-server` puts the store behind a real
-`chroma run` server instead (the start then excludes the Chroma server's own).
+server's RSS and peak RSS after them; then `--clients` threads send /api/ask for 15 s
+each (requests/s, latency, errors). Server CPU seconds are read beside the wall
+times: on a shared machine the wall times grow with the load average, the work does not.
+`--probe SIZE` builds and loads only the service's own files at a size whose Chroma
+collection cannot be written in the time at hand.
 `--work DIR` keeps collections between runs (built once per size and seed).
 Writes bench/results/scale.json; asserts nothing."""
 
@@ -30,7 +33,6 @@ from pathlib import Path
 import httpx
 
 from .common import (
-    ChromaServer,
     ServerProcess,
     cpu_seconds,
     dev_questions,
@@ -142,11 +144,43 @@ def probe_load(folder: Path) -> dict:
     return out | {"bm25_query": summary_ms(times), "rss_after": rss_mb(), "chunks": len(table)}
 
 
-def serve_and_query(data_dir: Path, starts: int, passes: int, **settings) -> dict:
+def load_run(base: str, questions, clients: int, seconds: float) -> dict:
+    """`clients` threads, each with its own connection, cycling through the questions with
+    POST /api/ask for `seconds`: requests/s, latency, errors (the server's thread pool)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    end = time.monotonic() + seconds
+
+    def loop(k: int) -> tuple[list[float], int]:
+        times, errors = [], 0
+        with httpx.Client(base_url=base, timeout=60) as http:
+            for i in range(k, 10**9, clients):
+                if time.monotonic() >= end:
+                    return times, errors
+                q, t0 = questions[i % len(questions)], time.perf_counter()
+                body = {"question": q.question, "history": q.history or []}
+                try:
+                    http.post("/api/ask", json=body).raise_for_status()
+                    times.append(time.perf_counter() - t0)
+                except httpx.HTTPError:
+                    errors += 1
+        return times, errors
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(loop, range(clients)))
+    times = [t for ts, _ in results for t in ts]
+    rps = round(len(times) / (time.perf_counter() - t0), 2)
+    return {"clients": clients, "rps": rps, "errors": sum(e for _, e in results)} | {
+        "latency": summary_ms(times)
+    }
+
+
+def serve_and_query(data_dir: Path, starts: int, passes: int, clients: list[int]) -> dict:
     """Start the server `starts` times (time to /readyz), then query the last one over HTTP."""
     ready, rss_ready, cpu_ready = [], [], []
     for i in range(starts):
-        server = ServerProcess(data_dir, **settings)
+        server = ServerProcess(data_dir)
         ready.append(round(server.wait_ready(timeout=600), 2))
         cpu_ready.append(cpu_seconds(server.proc.pid))
         rss_ready.append(rss_mb(server.proc.pid))
@@ -182,6 +216,7 @@ def serve_and_query(data_dir: Path, starts: int, passes: int, **settings) -> dic
             out["http"] = {k: summary_ms(v) for k, v in times.items()}
             cpu = cpu_seconds(server.proc.pid) - cpu0  # the server's work per request
             out["server_cpu_ms_per_request"] = round(1000 * cpu / (2 * passes * len(questions)), 1)
+            out["load"] = [load_run(server.base, questions, n, 15) for n in clients]
             out["ready_after_queries"] = http.get("/readyz").json()
         out["rss_after_queries"] = rss_mb(server.proc.pid)
     finally:
@@ -204,25 +239,12 @@ def run_size(size: int, args, work: Path, real: Path) -> dict:
         built = child("--build", str(size), "--data-dir", str(data_dir), "--real", str(real))
         marker.write_text(json.dumps(built))
     row: dict = {"size": size, "build": json.loads(marker.read_text())}
-    if size and "snapshot_s" not in row["build"]:  # written by an older version of this
-        row["build"] |= child(
-            "--snapshot", str(size), "--data-dir", str(data_dir), "--real", str(real)
-        )
-        marker.write_text(json.dumps(row["build"]))
     log(f"{size:,}: preparing the derived files …")
     row["prepare"] = child("--prepare", "--data-dir", str(data_dir))
     row["chunks"] = row["prepare"]["chunks"]
     log(f"{size:,}: {row['chunks']:,} chunks prepared in {row['prepare']['seconds']} s; serving …")
-    settings = {}
-    chroma = None
-    if args.chroma_server:
-        chroma = ChromaServer(data_dir / "chroma")
-        settings = {"chroma_host": "127.0.0.1", "chroma_port": chroma.port}
-    try:
-        row.update(serve_and_query(data_dir, args.starts, args.passes, **settings))
-    finally:
-        if chroma:
-            chroma.stop()
+    clients = [int(n) for n in args.clients.split(",") if n]
+    row.update(serve_and_query(data_dir, args.starts, args.passes, clients))
     log(f"{size:,}: ready in {row['ready_s']} s, ask {row['http']['ask']}")
     if not args.keep and not args.work:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -252,8 +274,7 @@ def report(result: dict) -> None:
                 ]
                 for r in rows
             ],
-            title="Scale: `samverkan serve` over HTTP (MiB, ms unless s); store: "
-            + result["store"],
+            title="Scale: `samverkan serve` over HTTP, embedded Chroma (MiB, ms unless s)",
         )
     )
     print()
@@ -279,6 +300,20 @@ def report(result: dict) -> None:
                 if p95:
                     v = r["http"]["ask"]["p95"]
                     checks.append([f"{size:,}: ask p95 ≤ {p95:.0f} ms", v, verdict(v <= p95)])
+    load = [
+        [r["chunks"], x["clients"], x["rps"], x["latency"].get("p95"), x["errors"]]
+        for r in rows
+        for x in r.get("load", [])
+    ]
+    if load:
+        print()
+        print(
+            table(
+                ["chunks", "clients", "req/s", "p95 ms", "errors"],
+                load,
+                title="POST /api/ask under load",
+            )
+        )
     if checks:
         print()
         print(table(["target", "value", "verdict"], checks, title="Targets"))
@@ -289,13 +324,12 @@ def main(argv: list[str] | None = None) -> dict | None:
     ap.add_argument("--sizes", default="0,10000,100000,1000000")
     ap.add_argument("--passes", type=int, default=2)
     ap.add_argument("--starts", type=int, default=2)
+    ap.add_argument("--clients", default="20", help="concurrent /api/ask clients, 15 s each")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--work", help="folder that keeps the collections between runs")
     ap.add_argument("--keep", action="store_true", help="keep the temp collections")
-    ap.add_argument("--chroma-server", action="store_true", help="store behind `chroma run`")
     ap.add_argument("--build", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
-    ap.add_argument("--snapshot", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--probe", type=int, help="files only at this size (no Chroma collection)")
     ap.add_argument("--probe-child", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--probe-load", action="store_true", help=argparse.SUPPRESS)
@@ -307,12 +341,6 @@ def main(argv: list[str] | None = None) -> dict | None:
         from .synthetic import write_collection
 
         out = write_collection(args.build, Path(args.data_dir), Path(args.real), args.seed)
-        print(json.dumps(out))
-        return None
-    if args.snapshot is not None:
-        from .synthetic import snapshot_again
-
-        out = snapshot_again(args.snapshot, Path(args.data_dir), Path(args.real), args.seed)
         print(json.dumps(out))
         return None
     if args.probe_child:
@@ -354,13 +382,12 @@ def main(argv: list[str] | None = None) -> dict | None:
     rows = [run_size(size, args, work, real) for size in sizes]
     result = {
         "benchmark": "scale",
-        "store": "chroma run server" if args.chroma_server else "embedded Chroma",
         "method": __doc__,
         "seed": args.seed,
         "sizes": rows,
         "environment": finish_env(env),
     }
-    path = write_json("scale-chroma-server" if args.chroma_server else "scale", result)
+    path = write_json("scale", result)
     report(result)
     print(f"\nloadavg {env['loadavg_start']} → {env['loadavg_end']}; raw JSON: {path}")
     if not args.work and not args.keep:

@@ -250,14 +250,3 @@ def write_collection(
         "disk_mb": round(sum(f.stat().st_size for f in data_dir.rglob("*") if f.is_file()) / 2**20),
         **info,
     }
-
-
-def snapshot_again(size: int, data_dir: Path, real_path: Path, seed: int) -> dict:
-    """The chunk snapshot of a collection written before snapshots existed: the same chunks
-    generated again (seeded), instead of reading a million back from Chroma."""
-    from ingest.snapshot import write_snapshot
-
-    chunks, vectors, *_ = load_real(real_path)
-    synth, _, _ = synthesize(chunks, vectors, max(size - len(chunks), 0), seed)
-    t, stamp = timed(write_snapshot, make_settings(data_dir), chunks + synth)
-    return {"snapshot_s": round(t, 3), "chunks": stamp.chunks}
