@@ -29,8 +29,8 @@ from ingest.text import tokens
 
 from . import glossary as glossary_module
 from . import retrieval
-from .analysis import terms, terms_of_tokens
 from .glossary import Term, extract_terms
+from .language import expand, expanded_terms, terms_of_tokens
 from .retrieval import BM25Index
 
 log = logging.getLogger(__name__)
@@ -57,14 +57,25 @@ def _digest(*parts: str) -> str:
     return h.hexdigest()[:16]
 
 
-def bm25_fingerprint() -> str:
-    import bm25s
+def _versions(*packages: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
+    out = []
+    for name in packages:
+        try:
+            out.append(f"{name}={version(name)}")
+        except PackageNotFoundError:
+            out.append(f"{name}=none")
+    return ",".join(out)
+
+
+def bm25_fingerprint() -> str:
+    toks = tokens(PROBE)
     return _digest(
         "bm25",
-        bm25s.__version__,
-        json.dumps(terms_of_tokens(tokens(PROBE))),
-        json.dumps(terms(PROBE)),
+        _versions("bm25s", "simplemma", "hunspell-sv", "PyStemmer"),
+        json.dumps(expand(terms_of_tokens(toks), toks)),
+        json.dumps(expanded_terms(PROBE)),
         _source(terms_of_tokens),
         _source(tokens),
         inspect.getsource(retrieval.BM25Index),

@@ -120,8 +120,8 @@ def probe_load(folder: Path) -> dict:
     """Child: a fresh process loads those files as a starting service does; BM25 ranking (the
     part of a query that grows with the chunks) of the expanded dev questions, with the 30
     hits read as the retriever reads them."""
-    from assistant.analysis import terms
     from assistant.glossary import Term
+    from assistant.language import expanded_terms
     from assistant.query import QueryExpander
     from assistant.retrieval import BM25Index
     from ingest.snapshot import ChunkTable
@@ -138,7 +138,7 @@ def probe_load(folder: Path) -> dict:
     for _ in range(2):
         for q in dev_questions():
             t0 = time.perf_counter()
-            hits = bm25.search(terms(expander.expand(q.question)), 30)
+            hits = bm25.search(expanded_terms(expander.expand(q.question)), 30)
             [table[i] for i, _ in hits]
             times.append(time.perf_counter() - t0)
     return out | {"bm25_query": summary_ms(times), "rss_after": rss_mb(), "chunks": len(table)}

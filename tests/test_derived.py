@@ -62,10 +62,10 @@ def test_bm25_from_files_ranks_as_built(tmp_path):
     loaded = BM25Index.load(tmp_path, table)
     assert loaded.doc_freq == built.doc_freq and loaded.vocabulary == built.vocabulary
     counted: dict[str, int] = {}  # chunks per term, counted the plain way
-    from assistant.analysis import terms
+    from assistant.language import expanded_terms
 
     for c in table:
-        for t in set(terms(c.index_text())):
+        for t in set(expanded_terms(c.index_text())):
             counted[t] = counted.get(t, 0) + 1
     assert built.doc_freq == counted
     for query in (["sip"], ["nätverk", "socialchef"], ["handlingsplan", "antog"]):
@@ -156,13 +156,16 @@ def test_with_settings_is_a_new_service_over_the_same_index(ingested):
     assert all(h.score == pytest.approx(1 / (60 + h.dense_rank)) for h in hits)
 
 
-def test_starters_come_from_the_manifest(tmp_path, ingested):
-    manifest = json.loads((ingested.corpus_dir / "manifest.json").read_text("utf-8"))
-    service = _service(ingested)
-    starters = service.starters(limit=10)
-    assert starters and all(
-        q in manifest["starters"] or q.startswith("Vad betyder") for q in starters
-    )
+def test_starters_come_from_the_manifest(tmp_path):
+    from ingest.errors import IngestError
+    from ingest.manifest import load_starters
+
+    manifest = json.loads((CORPUS / "manifest.json").read_text("utf-8"))
+    assert load_starters(CORPUS) == manifest["starters"] and len(manifest["starters"]) >= 5
+    assert load_starters(tmp_path) == []  # no manifest, no starters
+    (tmp_path / "manifest.json").write_text('{"documents": [], "starters": "fel"}', "utf-8")
+    with pytest.raises(IngestError, match="starters"):
+        load_starters(tmp_path)
 
 
 def test_neighbours_are_the_chunks_beside_in_the_same_section(ingested):
