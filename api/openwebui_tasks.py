@@ -105,6 +105,6 @@ def follow_ups(task: TaskRequest, service: AssistantService, n: int = 3) -> list
     the conversation first, leaving out what was already asked."""
     asked = {q.strip().lower() for q in task.user_questions}
     talk = set(_WORD.findall(" ".join(text for _, text in task.turns).lower()))
-    candidates = [q for q in service.starter_questions() if q.lower() not in asked]
+    candidates = [q for q in service.starters() if q.lower() not in asked]
     ranked = sorted(candidates, key=lambda q: -len(talk & set(_WORD.findall(q.lower()))))
     return ranked[:n]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 
@@ -54,10 +55,13 @@ PLAN = DocumentMeta(
     title="Handlingsplan",
     kind="handlingsplan",
     date="2019-12-04",
+    valid_to="2022-12-31",
     original_form="PDF",
     file="plan.pdf",
 )
-WEB = DocumentMeta(doc_id="natverk", title="Nätverk och samverkan", kind="webbsida")
+WEB = DocumentMeta(
+    doc_id="natverk", title="Nätverk och samverkan", kind="webbsida", url="https://example.se/n"
+)
 
 
 def _chunk(meta: DocumentMeta, n: int, text: str, page: int | None = None) -> Chunk:
@@ -82,6 +86,7 @@ class FakeService:
     busy: bool = False
     reindexed: int = 0
     max_chars: int = 1000
+    today: date = date(2026, 11, 30)
 
     def _best(self, question: str) -> tuple[Chunk | None, list[Hit]]:
         words = set(tokens(question))

@@ -83,6 +83,11 @@ def test_documents_chunks_glossary_starters(api):
     docs = api.get("/api/documents").json()["documents"]
     assert [(d["doc_id"], d["chunks"]) for d in docs] == [("plan", 2), ("natverk", 1)]
     assert docs[0]["date_label"] == "4 december 2019"  # formatted when the manifest has none
+    assert (docs[0]["expired"], docs[1]["expired"]) == (True, False)
+    assert (docs[0]["original_url"], docs[1]["url"]) == (
+        "/api/documents/plan/original",
+        "https://example.se/n",
+    )
     plan = api.get("/api/documents/plan").json()
     assert [c["position"] for c in plan["chunks"]] == [0, 1] and plan["kind"] == "handlingsplan"
     assert api.get("/api/documents/finns-inte").json() == {"detail": "Dokumentet finns inte."}
@@ -90,6 +95,7 @@ def test_documents_chunks_glossary_starters(api):
     assert (first["prev_chunk_id"], first["next_chunk_id"]) == (None, "plan:0001")
     assert first["url"] == "/dokument/plan#plan:0000" and first["doc_url"] == "/dokument/plan"
     assert api.get("/api/chunks/natverk:0000").json()["prev_chunk_id"] is None
+    assert api.get("/api/chunks/natverk:0000").json()["web_url"] == "https://example.se/n"
     assert api.get("/api/chunks/nope:1").status_code == 404
     terms = api.get("/api/glossary").json()["terms"]
     assert terms[0]["term"] == "SIP" and terms[0]["url"] == "/dokument/plan#plan:0001"

@@ -355,7 +355,7 @@ def test_open_webui_follow_up_request(oa, service):
     assert 1 <= len(follow_ups) <= 5
     assert CHAT[0]["content"] not in follow_ups
     # Only questions the corpus is known to answer.
-    assert set(follow_ups) <= set(service.starter_questions())
+    assert set(follow_ups) <= set(service.starters())
 
 
 @pytest.mark.slow

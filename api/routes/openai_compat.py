@@ -71,11 +71,12 @@ def _base_url(request: Request, public_url: str) -> str:
 
 def _web_urls(service: AssistantService, answer: Answer) -> dict[str, str]:
     """doc id -> the page's own web address, for the cited documents that have one."""
-    wanted = {c.doc_id for c in answer.citations}
     urls = {}
-    for chunk in service.retriever.chunks:
-        if chunk.doc_id in wanted and chunk.meta.url.startswith(("https://", "http://")):
-            urls[chunk.doc_id] = chunk.meta.url
+    for c in answer.citations:
+        view = service.chunk(c.chunk_id)
+        url = view.chunk.meta.url if view else ""
+        if url.startswith(("https://", "http://")):
+            urls[c.doc_id] = url
     return urls
 
 

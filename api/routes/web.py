@@ -38,5 +38,5 @@ def document_list() -> FileResponse:
 def document_page(doc_id: str, request: Request) -> FileResponse:
     # An unknown document still gets the page (which says so in Swedish), with status 404.
     service = getattr(request.app.state, "service", None)
-    known = service is None or doc_id in {c.doc_id for c in service.retriever.chunks}
+    known = service is None or service.document(doc_id) is not None
     return _page(200 if known else 404)
