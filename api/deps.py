@@ -22,7 +22,6 @@ def get_service(request: Request) -> AssistantService:
     service = getattr(request.app.state, "service", None)
     if service is None:
         raise HTTPException(503, "Indexet är inte inläst ännu. Försök igen om en stund.")
-    service.refresh()  # a newer index version (another replica's ingest) is served
     return service
 
 

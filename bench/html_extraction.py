@@ -256,10 +256,10 @@ _TRAFILATURA = loaders._load_html
 def page_figures(service, questions) -> dict:
     from evals.dataset import contains_evidence
 
-    chunks = service.retriever.chunks
     out = {}
     for doc in WEB_SEEDS:
-        texts = [c.text for c in chunks if c.doc_id == doc]
+        view = service.document(doc)
+        texts = [c.text for c in view.chunks] if view else []
         spans = [q.evidence for q in questions if q.gold_doc == doc and q.evidence]
         kept = sum(any(contains_evidence(t, ev) for t in texts) for ev in spans)
         joined = "\n".join(texts)
