@@ -49,6 +49,9 @@ class HashEmbedder:
     def embed_query(self, text: str) -> list[float]:
         return self._vector(text)
 
+    def token_count(self, text: str) -> int:
+        return len(tokens(text))
+
 
 PLAN = DocumentMeta(
     doc_id="plan",
@@ -87,6 +90,7 @@ class FakeService:
     reindexed: int = 0
     max_chars: int = 1000
     today: date = date(2026, 11, 30)
+    llm: None = None  # the offline answerer only
 
     def _best(self, question: str) -> tuple[Chunk | None, list[Hit]]:
         words = set(tokens(question))
