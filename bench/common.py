@@ -147,6 +147,16 @@ def timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - t0, out
 
 
+class Deadline:
+    """A time bound for a benchmark loop."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def passed(self) -> bool:
+        return time.monotonic() >= self.end
+
+
 def ratio(a, b) -> float | None:
     return round(a / b, 2) if a and b else None
 

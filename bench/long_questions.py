@@ -25,11 +25,11 @@ from .common import (
     Deadline,
     ServerProcess,
     build_index,
+    cpu_seconds,
     dev_questions,
     environment,
     finish_env,
-    proc_cpu_seconds,
-    proc_rss_mb,
+    rss_mb,
     summary_ms,
     table,
     temp_dir,
@@ -51,8 +51,8 @@ def long_question(rng: random.Random) -> str:
 async def phase(base: str, clients: int, duration: float, next_question, pid: int) -> dict:
     latencies: list[float] = []
     errors: Counter[str] = Counter()
-    rss_before = proc_rss_mb(pid)
-    cpu0 = proc_cpu_seconds(pid)
+    rss_before = rss_mb(pid)
+    cpu0 = cpu_seconds(pid)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as client:
         deadline = Deadline(duration)
@@ -73,7 +73,7 @@ async def phase(base: str, clients: int, duration: float, next_question, pid: in
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(clients)))
         elapsed = time.perf_counter() - start
-    cpu1 = proc_cpu_seconds(pid)
+    cpu1 = cpu_seconds(pid)
     return {
         "ok": len(latencies),
         "errors": dict(errors),
@@ -82,7 +82,7 @@ async def phase(base: str, clients: int, duration: float, next_question, pid: in
         "latency_ms": summary_ms(latencies),
         "server_cpu_s": round(cpu1 - cpu0, 2) if cpu0 is not None and cpu1 else None,
         "rss_before_mb": rss_before.get("rss_mb"),
-        "rss_after_mb": proc_rss_mb(pid).get("rss_mb"),
+        "rss_after_mb": rss_mb(pid).get("rss_mb"),
     }
 
 
