@@ -117,16 +117,14 @@ def evaluate_question(service: AssistantService, q: Question) -> dict:
     }
     if q.answerable and q.evidence:
         flags = [contains_evidence(evidence_text(h.chunk), q.evidence) for h in hits]
-        total = sum(
-            contains_evidence(evidence_text(c), q.evidence) for c in service.retriever.chunks
-        )
+        total = sum(contains_evidence(evidence_text(c), q.evidence) for c in all_chunks(service))
         record.update(retrieval_scores(flags, total))
     if q.answerable and q.key_facts:
         record["fact_pass"] = float(
             not answer.refused and all(has_fact(answer.answer, v) for v in q.key_facts)
         )
     if not answer.refused:
-        chunks = {c.chunk_id: c for c in service.retriever.chunks}
+        chunks = {c.chunk_id: c for c in all_chunks(service)}
         cited = {c.id: chunks[c.chunk_id] for c in answer.citations if c.chunk_id in chunks}
         shown = answer.answer.removeprefix(PARTIAL_LEAD)  # the hedge is not a claim
         checked = check_sentences(shown, cited, service.settings.support_threshold)
@@ -207,32 +205,39 @@ def retrieval_ablation(
     weights: list[tuple[float, float]] | None = None,
 ) -> dict[str, dict]:
     """Recall@1/@5 and MRR of BM25 alone, dense alone and the fused ranking (with the
-    configured weights, or each (bm25, dense) pair given) on the same questions."""
+    configured weights, or each (bm25, dense) pair given) on the same questions. Each
+    variant is its own service (`with_settings`): a zero weight leaves the other ranking."""
     from .metrics import mean
 
-    retriever = service.retriever
-    rows: dict[str, list[dict]] = {"bm25": [], "dense": []}
-    configs = weights or [(retriever.bm25_weight, retriever.dense_weight)]
+    s = service.settings
+    configs = {"bm25": (1.0, 0.0), "dense": (0.0, 1.0)}
+    for wb, wd in weights or [(s.bm25_weight, s.dense_weight)]:
+        configs[f"fused (bm25 {wb:g}, dense {wd:g})"] = (wb, wd)
+    variants = {
+        name: service.with_settings(bm25_weight=wb, dense_weight=wd)
+        for name, (wb, wd) in configs.items()
+    }
+    chunks = all_chunks(service)
+    rows: dict[str, list[dict]] = {name: [] for name in variants}
     for q in questions:
         if not (q.answerable and q.evidence):
             continue
-        query = service.expander.expand(service.resolve(q.question, q.history or None))
-        total = sum(contains_evidence(evidence_text(c), q.evidence) for c in retriever.chunks)
-        vector = service.embedder.embed_query(query)
-        rankings = {
-            "bm25": [c for c, _ in retriever.bm25_ranking(query, 10)],
-            "dense": [c for c, _ in retriever.dense_ranking(query, 10, vector)],
-        }
-        saved = retriever.bm25_weight, retriever.dense_weight
-        for wb, wd in configs:
-            retriever.bm25_weight, retriever.dense_weight = wb, wd
-            name = f"fused (bm25 {wb:g}, dense {wd:g})"
-            rankings[name] = [h.chunk for h in retriever.search(query, 10, vector=vector)]
-        retriever.bm25_weight, retriever.dense_weight = saved
-        for name, chunks in rankings.items():
-            flags = [contains_evidence(evidence_text(c), q.evidence) for c in chunks]
-            rows.setdefault(name, []).append(retrieval_scores(flags, total))
+        resolved = service.resolve(q.question, q.history or None)
+        total = sum(contains_evidence(evidence_text(c), q.evidence) for c in chunks)
+        for name, variant in variants.items():
+            hits = variant.search(resolved, 10)
+            flags = [contains_evidence(evidence_text(h.chunk), q.evidence) for h in hits]
+            rows[name].append(retrieval_scores(flags, total))
     return {
         name: {m: mean([r[m] for r in rs]) for m in ("recall@1", "recall@5", "mrr")}
         for name, rs in rows.items()
     }
+
+
+def all_chunks(service: AssistantService) -> list:
+    """Every chunk of the index, through the service's public view of its documents."""
+    out = []
+    for d in service.documents():
+        view = service.document(d.meta.doc_id)
+        out.extend(view.chunks if view else [])
+    return out
