@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from ingest.clean import BULLET
 from ingest.models import Chunk
+from ingest.text import split_sentences
 
 from .models import Answer, Citation, Hit
 from .units import Unit
@@ -151,7 +153,7 @@ def compose_quotes(
             first = follow
         text = span(unit.chunk, first.text, last.text)
         n = book.quote(unit.chunk, text)
-        parts.append(f"{text} [{n}]")
+        parts.append(_marked(text, n))
         shown.append(last)
     chunks = {u.chunk.chunk_id: u.chunk for u, _, _ in units}
     notes = currency_notes(book.citations, chunks, today)
@@ -168,6 +170,21 @@ def compose_quotes(
         citations=book.citations,
         sources=hits,
     )
+
+
+def _marked(quote: str, n: int) -> str:
+    """The quote with [n] after each of its sentences (a quote may span two, or a lead-in and
+    its list), so that every claim carries its citation; list lines share the one at the end
+    of their block."""
+    lines = quote.split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        last = i == len(lines) - 1
+        if BULLET.match(line) or not line.strip():
+            out.append(f"{line} [{n}]" if last and line.strip() else line)
+        else:
+            out.append(" ".join(f"{sentence} [{n}]" for sentence in split_sentences(line)))
+    return "\n".join(out)
 
 
 def refusal(

@@ -197,3 +197,17 @@ def test_what_is_x_prefers_the_unit_that_defines_x():
     assert select("define", ranked)[0].unit.text == second
     ranked = [_scored(first, 0.9), _scored(second, 0.3, defining=True)]  # too far behind
     assert select("define", ranked)[0].unit.text == first
+
+
+def test_every_sentence_of_a_quote_carries_its_citation():
+    from assistant.verify import check_sentences
+
+    units = _units()
+    lead = units["Nätverket för socialchefer träffas varje månad."]
+    unit = units["Det leds av Ingmar Ångman."]
+    listed = next(u for u in units.values() if u.kind == "list")
+    answer = compose_quotes(
+        "Vem?", [(unit, lead, None), (listed, None, None)], [], date.today()
+    )
+    checked = check_sentences(answer.answer, {1: CHUNK, 2: CHUNK}, 0.5)
+    assert checked and all(c.ok for c in checked), [(c.text, c.reason) for c in checked]
