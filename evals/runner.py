@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from assistant.compose import PARTIAL_LEAD
 from assistant.service import AssistantService
 from assistant.verify import check_sentences
+from ingest.models import Chunk
 
 from .dataset import Question, contains_evidence, evidence_fold, has_fact
 from .metrics import aggregate, retrieval_scores
@@ -90,7 +91,11 @@ def _base_record(q: Question) -> dict:
     }
 
 
-def evaluate_question(service: AssistantService, q: Question) -> dict:
+def evaluate_question(
+    service: AssistantService, q: Question, chunks: dict[str, Chunk] | None = None
+) -> dict:
+    """`chunks`: the index's chunks by id, read once per run (read here when not given)."""
+    chunks = chunks if chunks is not None else {c.chunk_id: c for c in all_chunks(service)}
     started = time.perf_counter()
     answer = service.ask(q.question, q.history or None)
     latency = (time.perf_counter() - started) * 1000
@@ -117,14 +122,13 @@ def evaluate_question(service: AssistantService, q: Question) -> dict:
     }
     if q.answerable and q.evidence:
         flags = [contains_evidence(evidence_text(h.chunk), q.evidence) for h in hits]
-        total = sum(contains_evidence(evidence_text(c), q.evidence) for c in all_chunks(service))
+        total = sum(contains_evidence(evidence_text(c), q.evidence) for c in chunks.values())
         record.update(retrieval_scores(flags, total))
     if q.answerable and q.key_facts:
         record["fact_pass"] = float(
             not answer.refused and all(has_fact(answer.answer, v) for v in q.key_facts)
         )
     if not answer.refused:
-        chunks = {c.chunk_id: c for c in all_chunks(service)}
         cited = {c.id: chunks[c.chunk_id] for c in answer.citations if c.chunk_id in chunks}
         shown = answer.answer.removeprefix(PARTIAL_LEAD)  # the hedge is not a claim
         checked = check_sentences(shown, cited, service.settings.support_threshold)
@@ -135,7 +139,7 @@ def evaluate_question(service: AssistantService, q: Question) -> dict:
                 c
                 for c in answer.citations
                 if c.chunk_id in chunks
-                and all(part in chunks[c.chunk_id].text for part in c.quote.split(" … "))
+                and c.quote in chunks[c.chunk_id].text  # one exact substring per quote
             ]
             evidence_cited = any(
                 contains_evidence(evidence_text(chunks[c.chunk_id]), q.evidence) for c in valid
@@ -184,10 +188,11 @@ def run_eval(
     baselines: list | None = None,
     progress: Callable[[], None] | None = None,
 ) -> EvalResult:
+    chunks = {c.chunk_id: c for c in all_chunks(service)}
     records: list[dict] = []
     base_records: dict[str, list[dict]] = {b.name: [] for b in baselines or []}
     for q in questions:
-        records.append(evaluate_question(service, q))
+        records.append(evaluate_question(service, q, chunks))
         for b in baselines or []:
             base_records[b.name].append(evaluate_baseline(b, q))
         if progress:
@@ -234,7 +239,7 @@ def retrieval_ablation(
     }
 
 
-def all_chunks(service: AssistantService) -> list:
+def all_chunks(service: AssistantService) -> list[Chunk]:
     """Every chunk of the index, through the service's public view of its documents."""
     out = []
     for d in service.documents():
