@@ -62,6 +62,23 @@ class LinearModel:
 
 
 @dataclass(frozen=True)
+class RankingModel:
+    """Ranks one question's candidate units: a conditional logit (softmax over the units of
+    the question), fitted on which units hold the answer. A unit is close behind the best
+    when its share is at least `close` times the best's: it is quoted beside it."""
+
+    weights: dict[str, float]
+    close: float
+
+    def shares(self, rows: list[dict[str, float]]) -> list[float]:
+        z = [sum(w * r.get(k, 0.0) for k, w in self.weights.items()) for r in rows]
+        top = max(z, default=0.0)
+        e = [math.exp(v - top) for v in z]
+        total = sum(e)
+        return [v / total for v in e]
+
+
+@dataclass(frozen=True)
 class AnswerPolicy:
     """Two fitted questions: do the sources answer this at all (`model`, refused below
     `refuse_below`), and does the chosen passage hold the answer (`hedge`, hedged below
@@ -116,7 +133,7 @@ def _load(path: Path) -> AnswerPolicy:
 
 
 @cache
-def ranking_model(path: Path = FITTED) -> LinearModel:
-    """Weights that rank candidate units (fitted on which units hold the answer)."""
+def ranking_model(path: Path = FITTED) -> RankingModel:
+    """Weights that rank candidate units and the share that counts as close behind."""
     data = json.loads(path.read_text(encoding="utf-8"))["unit_ranking"]
-    return LinearModel(data["weights"], data["bias"])
+    return RankingModel(data["weights"], data["close"])

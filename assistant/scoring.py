@@ -5,6 +5,7 @@ ingestion), plus the answer shape the question asks for."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -234,6 +235,26 @@ def unit_features(s: Scored) -> dict[str, float]:
         "short": float(s.unit.kind == "sentence" and words < 4),
         "list": float(s.unit.kind == "list"),
     }
+
+
+def add_relative_features(ranked: list[Scored]) -> None:
+    """Where each unit stands among its question's candidates. The ranking picks units within
+    one question, and raw cosines and word shares shift from question to question, so the
+    distance from that question's best (and the place behind it) is what compares."""
+    if not ranked:
+        return
+    best_dense = max(s.dense for s in ranked)
+    best_coverage = max(s.coverage for s in ranked)
+    dense = sorted(s.dense for s in ranked)
+    coverage = sorted(s.coverage for s in ranked)
+    for s in ranked:
+        s.features["dense_gap"] = s.dense - best_dense
+        s.features["coverage_gap"] = s.coverage - best_coverage
+        # 1 for the best, 1/2 behind one better unit …; ties share a place
+        s.features["dense_place"] = 1.0 / (1 + len(dense) - bisect_right(dense, s.dense))
+        s.features["coverage_place"] = 1.0 / (
+            1 + len(coverage) - bisect_right(coverage, s.coverage)
+        )
 
 
 class UnitVectors:

@@ -3,8 +3,13 @@ figures that chose them, in assistant/fitted.json. Test is never used here.
 
     python -m evals.fit [--questions FILE] [--dry-run]
 
-1. Unit ranking: logistic regression over unit features (scoring.unit_features); a unit is
-   positive when it holds a key fact or lies inside the evidence of an answerable question.
+1. Unit ranking: a conditional logit (softmax over each question's candidate units) over
+   the unit features (scoring.unit_features and add_relative_features); a unit is positive
+   when it holds a key fact or lies inside the evidence of an answerable question. C is
+   chosen by the out-of-fold share of questions whose top unit is positive (folds by
+   question). `close`, the share behind the best at which a unit is quoted beside it, is
+   the one whose out-of-fold answers hold the most key facts while the median answer stays
+   within WORD_BUDGET words.
 2. Answer policy: logistic regression over the typed Evidence (policy.Evidence); positive =
    the question is answerable. Out-of-fold probabilities (stratified 5-fold) choose:
    - `refuse_below`: the highest threshold whose out-of-fold false-refusal rate stays within
@@ -33,6 +38,10 @@ SEED = 20261130
 FOLDS = 5
 TARGET_FALSE_REFUSALS = 0.08  # on dev, out of fold: leaves room under the 0.10 goal on test
 FLOOR_PERCENTILE = 2
+# A short answer: about three sentences. More quoted units hold more key facts, so the
+# budget (a product decision, not fitted) is what stops `close` from quoting everything.
+WORD_BUDGET = 60
+CLOSE_GRID = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05)
 
 
 def unit_label(text: str, q: Question) -> int:
@@ -43,9 +52,10 @@ def unit_label(text: str, q: Question) -> int:
 
 
 def collect(service: AssistantService, questions: list[Question]):
-    units_x, units_y, groups = [], [], []
+    """The evidence of every question (answerable or not) and, for answerable ones with key
+    facts, whether the chosen units hold them."""
     ev_x, ev_y, top, right_x, right_y = [], [], [], [], []
-    for i, q in enumerate(questions):
+    for q in questions:
         a = service.assess(q.question, q.history or None)
         if a is None:
             continue
@@ -54,16 +64,135 @@ def collect(service: AssistantService, questions: list[Question]):
         if q.answerable:
             top.append(a.evidence.top_dense)
         if q.answerable and q.key_facts:
-            shown = " ".join(
-                u.text for s in a.chosen for u in (s.lead, s.unit, s.follow) if u is not None
-            )
             right_x.append(a.evidence.vector())
-            right_y.append(int(all(has_fact(shown, v) for v in q.key_facts)))
-            for s in a.ranked:
-                units_x.append(s.features)
-                units_y.append(unit_label(s.unit.text, q))
-                groups.append(i)
-    return units_x, units_y, groups, ev_x, ev_y, top, right_x, right_y
+            right_y.append(int(all(has_fact(_shown(a.chosen), v) for v in q.key_facts)))
+    return ev_x, ev_y, top, right_x, right_y
+
+
+def ranking_groups(service: AssistantService, questions: list[Question]):
+    """Per answerable question with key facts: its candidate units (features, labels) and
+    what the answerer needs to select among them."""
+    groups = []
+    for q in questions:
+        if not (q.answerable and q.key_facts):
+            continue
+        a = service.assess(q.question, q.history or None)
+        if a is not None and a.ranked:
+            groups.append((q, a))
+    return groups
+
+
+class ConditionalLogit:
+    """Softmax over the units of one question; L2-regularised, on standardised features."""
+
+    def __init__(self, names: list[str], c: float = 1.0) -> None:
+        self.names, self.c = names, c
+
+    def fit(self, xs: list[np.ndarray], ys: list[np.ndarray]) -> ConditionalLogit:
+        from scipy.optimize import minimize
+
+        stacked = np.vstack(xs)
+        mu, sd = stacked.mean(0), stacked.std(0) + 1e-9
+        pairs = [((x - mu) / sd, y / y.sum()) for x, y in zip(xs, ys, strict=True) if y.sum()]
+
+        def loss(w):
+            total, grad = 0.0, np.zeros_like(w)
+            for x, target in pairs:
+                z = x @ w
+                p = np.exp(z - z.max())
+                p /= p.sum()
+                total -= float(target @ np.log(p + 1e-12))
+                grad -= x.T @ (target - p)
+            return total + 0.5 / self.c * (w @ w), grad + w / self.c
+
+        w = minimize(loss, np.zeros(stacked.shape[1]), jac=True, method="L-BFGS-B").x
+        self.coef_ = w / sd  # on the raw features (a shift is the same for every unit)
+        return self
+
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        return x @ self.coef_
+
+
+def _group_matrices(groups) -> tuple[list[np.ndarray], list[np.ndarray], list[str]]:
+    names = list(groups[0][1].ranked[0].features)
+    xs = [np.array([[s.features[n] for n in names] for s in a.ranked]) for _, a in groups]
+    ys = [np.array([unit_label(s.unit.text, q) for s in a.ranked], float) for q, a in groups]
+    return xs, ys, names
+
+
+def _question_folds(n: int) -> list[np.ndarray]:
+    order = np.random.default_rng(SEED).permutation(n)
+    return [order[k::FOLDS] for k in range(FOLDS)]
+
+
+def oof_ranking(xs, ys, names, c: float) -> list[np.ndarray]:
+    scores: list[np.ndarray] = [np.zeros(0)] * len(xs)
+    for held in _question_folds(len(xs)):
+        train = sorted(set(range(len(xs))) - set(held))
+        model = ConditionalLogit(names, c).fit([xs[i] for i in train], [ys[i] for i in train])
+        for i in held:
+            scores[i] = model.scores(xs[i])
+    return scores
+
+
+def _shown(chosen) -> str:
+    return " ".join(u.text for s in chosen for u in (s.lead, s.unit, s.follow) if u is not None)
+
+
+def choose_close(groups, scores: list[np.ndarray]) -> tuple[float, list[dict]]:
+    """The `close` share whose out-of-fold answers hold the most key facts with the median
+    answer within WORD_BUDGET words (the select() the answerer runs, on out-of-fold scores)."""
+    from assistant.extractive import select
+
+    table = []
+    for close in CLOSE_GRID:
+        facts, words = [], []
+        for (q, a), z in zip(groups, scores, strict=True):
+            shares = np.exp(z - z.max())
+            for s, share in zip(a.ranked, shares / shares.sum(), strict=True):
+                s.score = float(share)
+            ranked = sorted(a.ranked, key=lambda s: -s.score)
+            shown = _shown(select(a.kind, ranked, close))
+            facts.append(all(has_fact(shown, v) for v in q.key_facts))
+            words.append(len(shown.split()))
+        table.append(
+            {
+                "close": close,
+                "key_facts": round(float(np.mean(facts)), 3),
+                "median_words": float(np.median(words)),
+                "mean_words": round(float(np.mean(words)), 1),
+            }
+        )
+    within = [row for row in table if row["median_words"] <= WORD_BUDGET] or table[:1]
+    return max(within, key=lambda row: (row["key_facts"], row["close"]))["close"], table
+
+
+def fit_ranking(service: AssistantService, questions: list[Question]) -> dict:
+    groups = ranking_groups(service, questions)
+    xs, ys, names = _group_matrices(groups)
+    best = (-1.0, 1.0, None)
+    for c in (0.1, 1.0, 10.0):
+        scores = oof_ranking(xs, ys, names, c)
+        top1 = float(np.mean([y[int(np.argmax(z))] for z, y in zip(scores, ys, strict=True)]))
+        if top1 > best[0]:
+            best = (top1, c, scores)
+    top1, c, scores = best
+    close, table = choose_close(groups, scores)
+    model = ConditionalLogit(names, c).fit(xs, ys)
+    return {
+        "model": "conditional logit over one question's units",
+        "weights": {n: round(float(w), 4) for n, w in zip(names, model.coef_, strict=True)},
+        "C": c,
+        "close": close,
+        "figures": {
+            "questions": len(groups),
+            "units": int(sum(len(y) for y in ys)),
+            "positives": int(sum(y.sum() for y in ys)),
+            "oof_top1_positive": round(top1, 3),
+            "word_budget": WORD_BUDGET,
+            "close_table": table,
+        },
+    }
 
 
 def _matrix(rows: list[dict[str, float]]) -> tuple[np.ndarray, list[str]]:
@@ -190,23 +319,11 @@ def fit(service: AssistantService, questions: list[Question]) -> dict:
     from sklearn.metrics import roc_auc_score
 
     # 1. unit ranking
-    ux, uy, _, *_ = collect(service, questions)
-    best_c, best_auc = 1.0, -1.0
-    for c in (0.1, 1.0, 10.0):
-        auc = roc_auc_score(uy, out_of_fold(ux, uy, c))
-        if auc > best_auc:
-            best_c, best_auc = c, auc
-    rw, rb, _ = fit_logistic(ux, uy, best_c)
-    ranking = {
-        "weights": rw,
-        "bias": rb,
-        "C": best_c,
-        "figures": {"units": len(uy), "positives": int(sum(uy)), "oof_auc": round(best_auc, 3)},
-    }
+    ranking = fit_ranking(service, questions)
     _write({"unit_ranking": ranking})  # the policy's evidence depends on the ranking
     service.reload()
     # 2. answer policy, on evidence from the new ranking
-    _, _, _, ex, ey, top, rx, ry = collect(service, questions)
+    ex, ey, top, rx, ry = collect(service, questions)
     labels = np.array(ey)
     best_c, best_auc, best_probs = 1.0, -1.0, None
     for c in (0.1, 1.0, 10.0):

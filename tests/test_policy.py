@@ -137,17 +137,36 @@ def _scored(text: str, score: float, shape_: float = 0.0, **kw) -> Scored:
     return Scored(_units()[text], rank=1, shape=shape_, score=score, **kw)
 
 
-def test_who_lists_every_party_with_an_equal_claim_and_list_takes_the_whole_list():
+CLOSE = 0.5  # a unit at half the best's share or more is close behind it
+
+
+@pytest.mark.parametrize(
+    ("kind", "scores", "expected"),
+    [
+        ("who", (0.9, 0.88), 2),  # both close: every party with a claim is quoted
+        ("who", (0.9, 0.4), 1),  # the second far behind: the best alone
+        ("what", (0.9, 0.5), 2),
+        ("what", (0.9, 0.44), 1),
+    ],
+)
+def test_units_close_behind_the_best_are_quoted_beside_it(kind, scores, expected):
+    first, second = "Det leds av Ingmar Ångman.", "Nätverket för socialchefer träffas varje månad."
+    ranked = [_scored(first, scores[0], 1.0), _scored(second, scores[1], 1.0)]
+    chosen = select(kind, ranked, CLOSE)
+    assert [s.unit.text for s in chosen] == [first, second][:expected]
+
+
+def test_at_most_three_units_and_a_list_question_takes_the_whole_list():
     units = _units()
-    first, second = "Nätverket för socialchefer träffas varje månad.", "Det leds av Ingmar Ångman."
-    ranked = [_scored(second, 0.9, 1.0), _scored(first, 0.88, 1.0)]
-    assert [s.unit.text for s in select("who", ranked)] == [second, first]
-    ranked = [_scored(second, 0.9, 1.0), _scored(first, 0.5, 1.0)]
-    assert len(select("who", ranked)) == 1
+    texts = [u for u in units if not u.startswith("•") and "Delmål" not in u][:4]
+    ranked = [_scored(t, 1.0 - i / 100) for i, t in enumerate(texts)]
+    assert len(select("what", ranked, CLOSE)) == min(3, len(texts))
     item = "• Delmål ett"
     whole = next(u for u in units if u.endswith("• Delmål två") and "fem delmål" in u)
     ranked = [_scored(item, 0.9), _scored(whole, 0.5)]
-    assert [s.unit.text for s in select("list", ranked)] == [whole]
+    assert select("list", ranked, CLOSE)[0].unit.text == whole
+    ranked = [_scored(whole, 0.9), _scored(texts[0], 0.8)]  # "vem" wants a sentence
+    assert select("who", ranked, CLOSE)[0].unit.text == texts[0]
 
 
 def test_quotes_are_exact_substrings_and_bring_the_sentence_they_point_back_to():
@@ -194,9 +213,9 @@ def test_a_hedge_model_decides_between_answer_and_partial():
 def test_what_is_x_prefers_the_unit_that_defines_x():
     first, second = "Nätverket för socialchefer träffas varje månad.", "Det leds av Ingmar Ångman."
     ranked = [_scored(first, 0.9), _scored(second, 0.7, defining=True)]
-    assert select("define", ranked)[0].unit.text == second
+    assert select("define", ranked, CLOSE)[0].unit.text == second
     ranked = [_scored(first, 0.9), _scored(second, 0.3, defining=True)]  # too far behind
-    assert select("define", ranked)[0].unit.text == first
+    assert select("define", ranked, CLOSE)[0].unit.text == first
 
 
 def test_every_sentence_of_a_quote_carries_its_citation():
@@ -206,8 +225,6 @@ def test_every_sentence_of_a_quote_carries_its_citation():
     lead = units["Nätverket för socialchefer träffas varje månad."]
     unit = units["Det leds av Ingmar Ångman."]
     listed = next(u for u in units.values() if u.kind == "list")
-    answer = compose_quotes(
-        "Vem?", [(unit, lead, None), (listed, None, None)], [], date.today()
-    )
+    answer = compose_quotes("Vem?", [(unit, lead, None), (listed, None, None)], [], date.today())
     checked = check_sentences(answer.answer, {1: CHUNK, 2: CHUNK}, 0.5)
     assert checked and all(c.ok for c in checked), [(c.text, c.reason) for c in checked]
