@@ -28,7 +28,11 @@ def split_units(text: str) -> list[UnitSpan]:
             continue
         lead = sentences[-1] if sentences else None
         items = [ln.strip() for ln in lines[bullet_at:] if ln.strip()]
-        block = "\n".join(lines[max(bullet_at - 1, 0) if lead else bullet_at :])
+        bullets = "\n".join(lines[bullet_at:])
+        # a list is its lead-in sentence and its items, not the whole paragraph before it:
+        # a long unit matches every question a little and would crowd out the one that answers
+        with_lead = f"{lead}\n{bullets}" if lead else None
+        block = with_lead if with_lead and with_lead in text else bullets
         if block in text:
             units.append(UnitSpan(block, "list", lead))
         units.extend(UnitSpan(item, "item", lead) for item in items if item in text)

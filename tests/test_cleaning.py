@@ -142,3 +142,14 @@ def test_html_loader_keeps_main_text_headings_and_nested_lists(tmp_path):
     assert "Meny" not in text and "Cookies" not in text
     assert "Följande nätverk finns:\n• Socialchefer\n  • Ansvarig: Ingmar Ångman\n• MAS/MAR" in text
     assert any(c.heading_path == ["Nätverk", "Kontakt"] for c in chunks)
+
+
+def test_a_list_unit_is_its_lead_in_sentence_and_items_not_the_paragraph_before():
+    from ingest.units import split_units
+
+    text = "Första meningen här. Andra meningen. Vi gör tre saker:\n• Ett\n• Två\n\nSlut."
+    lists = [u for u in split_units(text) if u.kind == "list"]
+    assert [u.text for u in lists] == ["Vi gör tre saker:\n• Ett\n• Två"]
+    assert all(u.text in text for u in split_units(text))
+    bare = [u.text for u in split_units("• Ett\n• Två") if u.kind == "list"]
+    assert bare == ["• Ett\n• Två"]
