@@ -30,6 +30,9 @@ ELABORATION = re.compile(
     re.I,
 )
 
+# How a finished sentence or a heading-like line ends; anything else leads into the next line.
+UNFINISHED_OK = re.compile(r"([.!?…”\"')\]]|\b[A-ZÅÄÖ]\w*|\d)$")
+
 
 @dataclass(frozen=True)
 class QueryTerm:
@@ -175,7 +178,7 @@ class UnitScorer:
             previous: tuple[Unit, set[str]] | None = None
             last: Scored | None = None
             for unit, bag in self.units(chunk):
-                if last is not None and last.follow is None and _announces(last.unit, unit):
+                if last is not None and last.follow is None and announces(last.unit, unit):
                     last.follow = unit
                     last.shape = max(
                         last.shape, shape(kind, unit.text, unit.kind == "list", question)
@@ -213,12 +216,16 @@ class UnitScorer:
             s.dense = float(vec @ q) if vec is not None else 0.0
 
 
-def _announces(unit: Unit, nxt: Unit) -> bool:
+def announces(unit: Unit, nxt: Unit) -> bool:
     if unit.kind != "sentence":
         return False
-    if unit.text.rstrip().endswith(":"):
+    text = unit.text.rstrip()
+    if text.endswith(":"):
         return True
-    return nxt.kind != "list" and bool(ELABORATION.match(nxt.text))
+    if nxt.kind == "list":
+        return False
+    # a line that ends mid-sentence ("För mer information kontakta") is completed by the next
+    return bool(ELABORATION.match(nxt.text)) or not UNFINISHED_OK.search(text)
 
 
 def unit_features(s: Scored) -> dict[str, float]:

@@ -228,3 +228,20 @@ def test_every_sentence_of_a_quote_carries_its_citation():
     answer = compose_quotes("Vem?", [(unit, lead, None), (listed, None, None)], [], date.today())
     checked = check_sentences(answer.answer, {1: CHUNK, 2: CHUNK}, 0.5)
     assert checked and all(c.ok for c in checked), [(c.text, c.reason) for c in checked]
+
+
+@pytest.mark.parametrize(
+    ("line", "announces"),
+    [
+        ("För mer information kontakta", True),  # ends mid-sentence: the next line completes it
+        ("Vi gör tre saker:", True),
+        ("Nätverket träffas varje månad.", False),
+        ("Ansvarig är Ingmar Ångman", False),  # ends with a name: finished
+        ("Uppdaterad 2023", False),
+    ],
+)
+def test_a_line_that_ends_mid_sentence_is_quoted_with_the_next(line, announces):
+    from assistant.scoring import announces
+
+    unit, nxt = Unit(line, CHUNK, "sentence"), Unit("Anders Bro", CHUNK, "sentence")
+    assert announces(unit, nxt) is announces
