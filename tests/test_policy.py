@@ -231,7 +231,7 @@ def test_every_sentence_of_a_quote_carries_its_citation():
 
 
 @pytest.mark.parametrize(
-    ("line", "announces"),
+    ("line", "expected"),
     [
         ("För mer information kontakta", True),  # ends mid-sentence: the next line completes it
         ("Vi gör tre saker:", True),
@@ -240,8 +240,8 @@ def test_every_sentence_of_a_quote_carries_its_citation():
         ("Uppdaterad 2023", False),
     ],
 )
-def test_a_line_that_ends_mid_sentence_is_quoted_with_the_next(line, announces):
+def test_a_line_that_ends_mid_sentence_is_quoted_with_the_next(line, expected):
     from assistant.scoring import announces
 
     unit, nxt = Unit(line, CHUNK, "sentence"), Unit("Anders Bro", CHUNK, "sentence")
-    assert announces(unit, nxt) is announces
+    assert announces(unit, nxt) is expected
