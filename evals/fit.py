@@ -17,7 +17,8 @@ figures that chose them, in assistant/fitted.json. Test is never used here.
    - `retrieval_floor` (LLM mode): a low percentile of the best passage similarity of the
      answerable dev questions.
 3. Hedging: logistic regression over the same evidence; positive = the chosen units hold
-   every key fact of an answerable question. `partial_below` is the out-of-fold threshold
+   every key fact of an answerable question, negative = they do not, or the question is
+   unanswerable (what is shown does not answer it either). `partial_below` is the out-of-fold threshold
    that best separates right from wrong answers (Youden's J); below it the answer is hedged.
 """
 
@@ -66,6 +67,9 @@ def collect(service: AssistantService, questions: list[Question]):
         if q.answerable and q.key_facts:
             right_x.append(a.evidence.vector())
             right_y.append(int(all(has_fact(_shown(a.chosen), v) for v in q.key_facts)))
+        elif not q.answerable:  # whatever is shown does not answer it
+            right_x.append(a.evidence.vector())
+            right_y.append(0)
     return ev_x, ev_y, top, right_x, right_y
 
 
@@ -333,7 +337,7 @@ def fit(service: AssistantService, questions: list[Question]) -> dict:
             best_c, best_auc, best_probs = c, auc, probs
     pw, pb, _ = fit_logistic(ex, ey, best_c, signed=True)
     chosen = thresholds(best_probs, labels)
-    # 3. hedging: does the chosen passage hold the answer (answerable dev questions)
+    # 3. hedging: does what is shown answer the question
     right = np.array(ry)
     right_probs = out_of_fold(rx, ry, best_c, signed=True)
     hw, hb, _ = fit_logistic(rx, ry, best_c, signed=True)
