@@ -133,7 +133,9 @@ class ExtractiveAnswerer:
         margin = dense - float(np.median([s.dense for s in ranked]))
         shape_missing = 1.0 - max(s.shape for s in chosen) if asks_shape(kind, question) else 0.0
         if english and not q_terms:  # no name or Swedish word: meaning alone decides
-            return Evidence(0.0, 0.0, 0.0, 0.0, 0.0, dense, top_dense, margin, shape_missing, 1.0)
+            return Evidence(
+                0.0, 0.0, 0.0, 0.0, 0.0, dense, top_dense, margin, shape_missing, 1.0, kind=kind
+            )
         passages: set[str] = set()
         for chunk, _ in self.scorer.candidates(hits):
             passages |= unit_bag(" ".join(chunk.heading_path))
@@ -167,6 +169,7 @@ class ExtractiveAnswerer:
             top_dense=top_dense,
             dense_margin=margin,
             shape_missing=shape_missing,
+            kind=kind,
         )
 
 

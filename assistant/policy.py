@@ -12,6 +12,8 @@ from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
+from .questions import KINDS
+
 FITTED = Path(__file__).with_name("fitted.json")
 
 
@@ -39,9 +41,12 @@ class Evidence:
     english: float  # 1 for an English question: its words cannot match the Swedish text
     name_absent: float = 0.0  # 1 when the question names something (an acronym, a name)
     # that no passage of the corpus mentions: a rule, not a weight (see AnswerPolicy.decide)
+    kind: str = "what"  # questions.question_kind: how often each kind goes unanswered is a
+    # prior the fit learns (a number, a date or a person is what the sources most often omit)
 
     def vector(self) -> dict[str, float]:
-        return {k: v for k, v in asdict(self).items() if k != "name_absent"}
+        out = {k: v for k, v in asdict(self).items() if k not in ("name_absent", "kind")}
+        return out | {f"kind_{k}": float(self.kind == k) for k in KINDS}
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,9 @@ ORGANISATION = re.compile(
 )
 
 
+KINDS = ("who", "count", "when", "why", "define", "list", "what")  # what question_kind returns
+
+
 def question_kind(question: str) -> str:
     if _WHO.search(question):
         return "who"

@@ -2,6 +2,7 @@
 before any tuning (evals/QUESTIONS.md, "Splits"). Questions that have a split keep it.
 
     python -m evals.assign_split NEW.jsonl [NEW2.jsonl …] --into evals/questions.jsonl
+        [--dev-share 0.4]
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ SEED = 20261130
 DEV_SHARE = 0.4
 
 
-def assign(questions: list[dict], seed: int = SEED) -> list[dict]:
+def assign(questions: list[dict], seed: int = SEED, dev_share: float = DEV_SHARE) -> list[dict]:
     rng = random.Random(seed)
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for q in questions:
@@ -25,7 +26,7 @@ def assign(questions: list[dict], seed: int = SEED) -> list[dict]:
     for kind in sorted(by_kind):
         group = sorted(by_kind[kind], key=lambda q: q["id"])
         rng.shuffle(group)
-        n_dev = round(DEV_SHARE * len(group))
+        n_dev = round(dev_share * len(group))
         for i, q in enumerate(group):
             q["split"] = "dev" if i < n_dev else "test"
     return questions
@@ -38,11 +39,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("new", nargs="+", type=Path)
     parser.add_argument("--into", type=Path, required=True)
+    parser.add_argument("--dev-share", type=float, default=DEV_SHARE)
     args = parser.parse_args()
     existing = [json.loads(x) for x in args.into.read_text(encoding="utf-8").splitlines() if x]
     new = [json.loads(x) for p in args.new for x in p.read_text(encoding="utf-8").splitlines() if x]
     known = {q["id"] for q in existing}
-    new = assign([q for q in new if q["id"] not in known])
+    new = assign([q for q in new if q["id"] not in known], dev_share=args.dev_share)
     out = []
     for q in sorted(existing + new, key=lambda q: q["id"]):
         ordered = {k: q[k] for k in FIELDS if k in q}
