@@ -116,8 +116,8 @@ FREQUENCY = re.compile(
 )
 # What a question asks for, when it names it: (question pattern, what the answer must show).
 REQUESTED = [
-    (re.compile(r"\b(e-?post\w*|mejl\w*|mail\w*)\b", re.I), EMAIL),
-    (re.compile(r"\b(telefon\w*|ringa)\b", re.I), PHONE),
+    (re.compile(r"\b(e-?post\w*|mejl\w*|e-?mail\w*)\b", re.I), EMAIL),
+    (re.compile(r"\b(telefon\w*|ringa|phone|call)\b", re.I), PHONE),
     (re.compile(r"\b(vilket|vilka) datum\b|\bwhat date\b", re.I), DAY_MONTH),
     (re.compile(r"\bhur ofta\b|\bhow often\b", re.I), FREQUENCY),
 ]

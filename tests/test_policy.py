@@ -104,6 +104,8 @@ def test_question_kinds(question, kind):
         ("count", "Hur många?", "tolv kommuner", 1.0),
         ("what", "Vilken e-postadress har hon?", "Ring 019-602 10 00", 0.0),
         ("what", "Vilket telefonnummer?", "Telefonnummer: 019-602 10 00", 1.0),
+        ("what", "What is her phone number?", "Anders Bro – E-post: a@b.se", 0.0),
+        ("what", "What is his email address?", "E-post: anders.bro@regionorebrolan.se", 1.0),
     ],
 )
 def test_answer_shapes(kind, question, text, value):
