@@ -114,18 +114,24 @@ PHONE = re.compile(r"\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b|\+46")
 FREQUENCY = re.compile(
     r"\b(varje|gång|gånger|regelbundet|årligen|månad\w*|vecka\w*|per år)\b", re.I
 )
+AMOUNT = re.compile(
+    r"\d[\d  ]*\s?(kr\b|kronor|tkr|mkr|miljon\w*|miljard\w*|euro\b|€)|\b(miljon|miljard)\w* kr",
+    re.I,
+)
 # What a question asks for, when it names it: (question pattern, what the answer must show).
 REQUESTED = [
     (re.compile(r"\b(e-?post\w*|mejl\w*|e-?mail\w*)\b", re.I), EMAIL),
     (re.compile(r"\b(telefon\w*|ringa|phone|call)\b", re.I), PHONE),
     (re.compile(r"\b(vilket|vilka) datum\b|\bwhat date\b", re.I), DAY_MONTH),
     (re.compile(r"\bhur ofta\b|\bhow often\b", re.I), FREQUENCY),
+    # what something costs is answered by a sum of money
+    (re.compile(r"\b(kostar|kostnad\w*|pris\w*|budget\w*|costs?|price)\b", re.I), AMOUNT),
 ]
 
 
 def requested(question: str) -> re.Pattern | None:
     """The pattern an answer must show when the question names what it wants (an e-mail
-    address, a phone number, a date, a frequency)."""
+    address, a phone number, a date, a frequency, an amount)."""
     return next((want for ask, want in REQUESTED if ask.search(question)), None)
 
 

@@ -117,6 +117,20 @@ def test_an_english_refusal_explains_itself_in_english(service):
     assert answer.refused and "In English" in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "absent"),
+    [
+        ("How many hospital beds does USÖ have?", True),  # an acronym is written alike
+        ("Who took part in the roadmap workshop in May 2022?", False),  # "May" is "maj"
+        ("By what year should Sweden lead in e-health?", False),  # "Sweden" is "Sverige"
+        ("Hur många vårdplatser har USÖ?", True),
+    ],
+)
+def test_only_names_the_sources_would_write_alike_count_as_absent(service, question, absent):
+    assessment = service.assess(question)
+    assert bool(assessment.evidence.name_absent) is absent
+
+
 def test_follow_up_is_resolved_against_the_conversation(service):
     history = [
         {"role": "user", "content": "Vad heter nätverket för psykisk hälsa och suicidprevention?"},

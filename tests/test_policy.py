@@ -106,6 +106,8 @@ def test_question_kinds(question, kind):
         ("what", "Vilket telefonnummer?", "Telefonnummer: 019-602 10 00", 1.0),
         ("what", "What is her phone number?", "Anders Bro – E-post: a@b.se", 0.0),
         ("what", "What is his email address?", "E-post: anders.bro@regionorebrolan.se", 1.0),
+        ("what", "Vad kostar färdplanen?", "En färdplan ska hjälpa oss att prioritera.", 0.0),
+        ("what", "Hur stor budget har nätverket?", "Budgeten är 2 miljoner kronor.", 1.0),
     ],
 )
 def test_answer_shapes(kind, question, text, value):
