@@ -193,9 +193,10 @@ NOT_A_LIST = ("who", "when", "count")  # they ask for a name, a time, a number
 
 
 def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:
-    """The best unit, except: "Vilka …?" takes the whole list of a best item, or a list
-    close behind a best unit that does not enumerate; "Vad är X?" the unit that defines X
-    when it is close behind; who/when/count questions a sentence rather than a list."""
+    """The best unit, except: "Vilka …?" takes the whole list of a best item; "Vad är X?"
+    the unit that defines X when it is close behind; who/when/count questions a sentence
+    rather than a list. (A list close behind a best unit that does not enumerate is quoted
+    beside it like any unit close behind.)"""
     best = ranked[0]
     near = [s for s in ranked[: 4 * MAX_UNITS] if s.score >= close * best.score]
     if kind == "list" and best.unit.kind == "item":
@@ -211,14 +212,6 @@ def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:
         )
         if parent is not None:
             return parent
-    if kind == "list" and best.shape < 0.6:  # the best unit does not enumerate (a list,
-        # or three commas): a whole list close behind it
-        listed = (
-            s
-            for s in near
-            if s.unit.kind == "list" or (s.follow is not None and s.follow.kind == "list")
-        )
-        return next(listed, best)
     if kind in NOT_A_LIST and best.unit.kind == "list":
         return next((s for s in ranked if s.unit.kind != "list"), best)
     if kind == "define":
