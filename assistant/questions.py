@@ -101,11 +101,21 @@ def defined_term(question: str) -> str | None:
     return m.group("term").strip(" ?.") if m else None
 
 
-def has_person(text: str) -> bool:
+def has_person(text: str, question: str = "") -> bool:
+    """A person's name in the text that the question does not already name."""
+    asked = question.lower()
     return any(
         not m.group(0).startswith(("Region", "Örebro", "Område", "Specifika", "Regionala"))
+        and m.group(0).lower() not in asked
         for m in PERSON.finditer(text)
     )
+
+
+def _new_organisation(text: str, question: str) -> bool:
+    """An organisation or role in the text that the question does not already name: a unit
+    that only repeats the role asked about ("Vem är samverkansledare …") does not answer."""
+    asked = question.lower()
+    return any(m.group(0).lower() not in asked for m in ORGANISATION.finditer(text))
 
 
 YEAR_ONLY = re.compile(r"^(19|20)\d{2}$")
@@ -156,9 +166,9 @@ def shape(kind: str, text: str, is_list: bool = False, question: str = "") -> fl
         return 1.0 if want.search(text) else 0.0
     match kind:
         case "who":
-            if has_person(text) or EMAIL.search(text):
+            if has_person(text, question) or EMAIL.search(text):
                 return 1.0
-            return 0.6 if ORGANISATION.search(text) else 0.0
+            return 0.6 if _new_organisation(text, question) else 0.0
         case "when":
             return 1.0 if DATE_LIKE.search(text) else 0.0
         case "count":

@@ -98,6 +98,9 @@ def test_question_kinds(question, kind):
         ("who", "Vem leder?", "Ansvarig: Ingmar Ångman", 1.0),
         ("who", "Vem ansvarar?", "Socialnämnden ansvarar för detta.", 0.6),  # an organisation
         ("who", "Vem kontaktar jag?", "Kontakta oss på info@region.se", 1.0),  # an e-mail
+        ("who", "Vem är samverkansledare i norr?", "Samverkansledarna stödjer arbetet.", 0.0),
+        ("who", "Vem leder Anna Berg?", "Anna Berg leder nätverket.", 0.6),  # the network
+        ("who", "Vem efterträdde Anna Berg?", "Anna Berg var ordförande.", 0.0),  # no one new
         ("when", "När?", "sedan 2018", 1.0),
         ("when", "När?", "när patienten skrivs ut", 1.0),  # a condition answers "när"
         ("count", "Hur många?", "under 2019–2022", 0.0),  # years do not count anything
