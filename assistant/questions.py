@@ -150,12 +150,21 @@ def asks_shape(kind: str, question: str) -> bool:
     return kind in ("who", "when", "count", "list") or requested(question) is not None
 
 
-def has_count(text: str) -> bool:
-    """A number that counts something: not a year on its own."""
-    return any(not YEAR_ONLY.match(m.group(0)) for m in re.finditer(r"\d+", text)) or bool(
-        re.search(
-            r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen)\b", text, re.I
-        )
+_NUMBER_WORD = re.compile(
+    r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen)\b", re.I
+)
+
+
+def has_count(text: str, question: str = "") -> bool:
+    """A number that counts something (not a year on its own) and that the question does
+    not already give ("Hur många av de 12 kommunerna …")."""
+    asked = {
+        m.group(0).lower() for m in re.finditer(rf"\d+|{_NUMBER_WORD.pattern}", question, re.I)
+    }
+    digits = (m.group(0) for m in re.finditer(r"\d+", text))
+    words = (m.group(0).lower() for m in _NUMBER_WORD.finditer(text))
+    return any(n not in asked and not YEAR_ONLY.match(n) for n in digits) or any(
+        w not in asked for w in words
     )
 
 
@@ -172,7 +181,7 @@ def shape(kind: str, text: str, is_list: bool = False, question: str = "") -> fl
         case "when":
             return 1.0 if DATE_LIKE.search(text) else 0.0
         case "count":
-            return 1.0 if has_count(text) else 0.0
+            return 1.0 if has_count(text, question) else 0.0
         case "list":
             return 1.0 if is_list else (0.6 if text.count(",") >= 3 else 0.0)
         case "why":

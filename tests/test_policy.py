@@ -105,6 +105,8 @@ def test_question_kinds(question, kind):
         ("when", "När?", "när patienten skrivs ut", 1.0),  # a condition answers "när"
         ("count", "Hur många?", "under 2019–2022", 0.0),  # years do not count anything
         ("count", "Hur många?", "tolv kommuner", 1.0),
+        ("count", "Hur många av de tolv kommunerna?", "Länets tolv kommuner", 0.0),
+        ("count", "Hur många av de 12 kommunerna?", "7 av 12 kommuner", 1.0),
         ("what", "Vilken e-postadress har hon?", "Ring 019-602 10 00", 0.0),
         ("what", "Vilket telefonnummer?", "Telefonnummer: 019-602 10 00", 1.0),
         ("what", "What is her phone number?", "Anders Bro – E-post: a@b.se", 0.0),
