@@ -46,6 +46,7 @@ class QueryTerm:
 class Scored:
     unit: Unit
     rank: int  # rank of the unit's chunk among the hits; neighbours count one lower
+    passage_dense: float = 0.0  # cosine of question and the unit's passage (0 for neighbours)
     lexical: float = 0.0  # weight share of the question's terms in the unit
     context: float = 0.0  # weight share found only in headings or the previous sentence
     dense: float = 0.0  # cosine of question and unit (e5)
@@ -173,6 +174,7 @@ class UnitScorer:
         total = sum(q.weight for q in q_terms) or 1.0
         target = defined_term(question) if kind == "define" else None
         out: list[Scored] = []
+        passage = {h.chunk.chunk_id: h.dense_similarity or 0.0 for h in hits}
         for chunk, rank in self.candidates(hits):
             heading = unit_bag(" ".join(chunk.heading_path))
             previous: tuple[Unit, set[str]] | None = None
@@ -194,6 +196,7 @@ class UnitScorer:
                 last = Scored(
                     unit,
                     rank,
+                    passage_dense=passage.get(chunk.chunk_id, 0.0),
                     lexical=lexical,
                     context=context,
                     shape=shape(kind, unit.text, unit.kind == "list", question),
@@ -241,6 +244,7 @@ def unit_features(s: Scored) -> dict[str, float]:
         "heading_question": float(is_question(s.unit.text)),
         "short": float(s.unit.kind == "sentence" and words < 4),
         "list": float(s.unit.kind == "list"),
+        "passage_dense": s.passage_dense,
     }
 
 
