@@ -1,7 +1,7 @@
 """Fit the answerer's weights and thresholds on the dev split and store them, with the
 figures that chose them, in assistant/fitted.json. Test is never used here.
 
-    python -m evals.fit [--questions FILE] [--dry-run]
+    python -m evals.fit [--questions FILE]
 
 1. Unit ranking: a conditional logit (softmax over each question's candidate units) over
    the unit features (scoring.unit_features and add_relative_features); a unit is positive
@@ -18,8 +18,9 @@ figures that chose them, in assistant/fitted.json. Test is never used here.
      answerable dev questions.
 3. Hedging: logistic regression over the same evidence; positive = the chosen units hold
    every key fact of an answerable question, negative = they do not, or the question is
-   unanswerable (what is shown does not answer it either). `partial_below` is the out-of-fold threshold
-   that best separates right from wrong answers (Youden's J); below it the answer is hedged.
+   unanswerable (what is shown does not answer it either). `partial_below` is the
+   out-of-fold threshold that best separates the two (Youden's J); below it the answer is
+   hedged.
 """
 
 from __future__ import annotations
