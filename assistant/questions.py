@@ -124,6 +124,7 @@ PHONE = re.compile(r"\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b|\+46")
 FREQUENCY = re.compile(
     r"\b(varje|gång|gånger|regelbundet|årligen|månad\w*|vecka\w*|per år)\b", re.I
 )
+CLOCK = re.compile(r"\bkl\.?\s?\d|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s?[-–]\s?\d{1,2}\b(?![-–]\d)")
 AMOUNT = re.compile(
     r"\d[\d  ]*\s?(kr\b|kronor|tkr|mkr|miljon\w*|miljard\w*|euro\b|€)|\b(miljon|miljard)\w* kr",
     re.I,
@@ -134,6 +135,8 @@ REQUESTED = [
     (re.compile(r"\b(telefon\w*|ringa|phone|call)\b", re.I), PHONE),
     (re.compile(r"\b(vilket|vilka) datum\b|\bwhat date\b", re.I), DAY_MONTH),
     (re.compile(r"\bhur ofta\b|\bhow often\b", re.I), FREQUENCY),
+    # opening hours are answered by times of day ("8–16", "kl. 13.00")
+    (re.compile(r"\b(öppettid\w*|öppet|opening hours|open)\b", re.I), CLOCK),
     # what something costs is answered by a sum of money
     (re.compile(r"\b(kostar|kostnad\w*|pris\w*|budget\w*|costs?|price)\b", re.I), AMOUNT),
 ]
@@ -141,7 +144,7 @@ REQUESTED = [
 
 def requested(question: str) -> re.Pattern | None:
     """The pattern an answer must show when the question names what it wants (an e-mail
-    address, a phone number, a date, a frequency, an amount)."""
+    address, a phone number, a date, a frequency, opening hours, an amount)."""
     return next((want for ask, want in REQUESTED if ask.search(question)), None)
 
 

@@ -112,6 +112,9 @@ def test_question_kinds(question, kind):
         ("what", "What is her phone number?", "Anders Bro – E-post: a@b.se", 0.0),
         ("what", "What is his email address?", "E-post: anders.bro@regionorebrolan.se", 1.0),
         ("what", "Vad kostar färdplanen?", "En färdplan ska hjälpa oss att prioritera.", 0.0),
+        ("what", "Vilka öppettider har receptionen?", "Besöksadress: Eklundavägen 1", 0.0),
+        ("what", "När har receptionen öppet?", "Öppet vardagar kl. 8–16.", 1.0),
+        ("what", "Vilka öppettider har mottagningen?", "under 2019–2022", 0.0),
         ("what", "Hur stor budget har nätverket?", "Budgeten är 2 miljoner kronor.", 1.0),
     ],
 )
