@@ -198,7 +198,6 @@ def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:
     rather than a list. (A list close behind a best unit that does not enumerate is quoted
     beside it like any unit close behind.)"""
     best = ranked[0]
-    near = [s for s in ranked[: 4 * MAX_UNITS] if s.score >= close * best.score]
     if kind == "list" and best.unit.kind == "item":
         parent = next(
             (
@@ -215,6 +214,7 @@ def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:
     if kind in NOT_A_LIST and best.unit.kind == "list":
         return next((s for s in ranked if s.unit.kind != "list"), best)
     if kind == "define":
+        near = (s for s in ranked[: 4 * MAX_UNITS] if s.score >= close * best.score)
         return next((s for s in near if s.defining), best)
     return best
 
