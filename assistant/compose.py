@@ -7,25 +7,11 @@ from datetime import date
 
 from ingest.clean import BULLET
 from ingest.models import Chunk
-from ingest.text import split_sentences
+from ingest.text import SV_MONTHS, split_sentences
 
 from .models import Answer, Citation, Hit
 from .units import Unit
 
-SV_MONTHS = [
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 _TIME_WORDS = re.compile(
     r"\b(beräknas|planeras|pågår|påbörja\w*|fortgår|just nu|nyligen|kommer att|ska vara klar|"
     r"arbetas fram|hösten|våren|vintern|sommaren)\b",

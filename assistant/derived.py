@@ -4,8 +4,9 @@ so a service or a new replica starts by reading files.
 
 Each part carries a fingerprint of the code that made it (for BM25: the term analysis, probed
 on a fixed text, and the tokeniser's source); a part whose fingerprint differs is rebuilt
-from the chunk snapshot and saved again. A snapshot missing, or not matching the store's
-chunk count (written by something other than ingestion), is rewritten from the store first."""
+from the chunk snapshot and saved again. A snapshot missing, or not of the store as it is
+(another index counter or chunk count: written by something other than this folder's
+ingestion, e.g. a replica's over a shared Chroma server), is rewritten from the store first."""
 
 from __future__ import annotations
 
@@ -107,14 +108,17 @@ def load_or_build(settings: Settings, store: ChunkStore) -> DerivedIndex:
     root = derived_root(settings)
     t0 = time.perf_counter()
     stamp = read_stamp(root)
+    counter = store.index_version()  # read first: a change after it is seen by the next check
     count = store.count()
-    if stamp is None or stamp.chunks != count:
+    if stamp is None or not stamp.matches(count, counter):
         log.warning(
-            "no chunk snapshot of the index's %d chunks (found %s): writing one from the store",
+            "no chunk snapshot of the index (version %d, %d chunks; found %s): "
+            "writing one from the store",
+            counter,
             count,
-            stamp and stamp.chunks,
+            stamp and (stamp.store_version, stamp.chunks),
         )
-        stamp = write_snapshot(settings, store.all_chunks())
+        stamp = write_snapshot(settings, store.all_chunks(), counter)
         rebuilt.append("chunks")
     folder = root / stamp.version
     table = ChunkTable.load(folder / "chunks")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .compose import SV_MONTHS
+from ingest.text import SV_MONTHS
 
 _WHO = re.compile(
     r"^\s*(och\s+)?(vem|vems|vilka personer|vilken person|vilken (organisation|nämnd|grupp|"

@@ -17,7 +17,6 @@ from ingest.embeddings import Embedder, build_embedder
 from ingest.manifest import load_starters
 from ingest.models import Chunk, DocumentMeta
 from ingest.settings import Settings
-from ingest.snapshot import derived_root, read_stamp
 from ingest.store import ChunkStore
 
 from .compose import currency_notes, refusal
@@ -98,8 +97,6 @@ class AssistantService:
         self.llm = llm
         self._today = today
         self._reindexing = threading.Lock()
-        self._refreshing = threading.Lock()
-        self._checked = time.monotonic()
         self._load(index or load_or_build(settings, store))
 
     @classmethod
@@ -146,26 +143,10 @@ class AssistantService:
         )
 
     def reload(self) -> None:
-        """Re-read the index after ingestion (files of the current index version)."""
+        """Re-read the index after ingestion in this process (files of the current index
+        version). A server does not reload in place: api/index_watch.py swaps in a new service
+        when the store's index counter changes, so requests in flight finish on the old one."""
         self._load(load_or_build(self.settings, self.store))
-
-    def refresh(self, max_age: float = 5.0) -> bool:
-        """Serve a newer index version if one was written (another replica's or process's
-        ingest) — checked at most every `max_age` seconds: the version file and the store's
-        chunk count. Returns whether it reloaded."""
-        if time.monotonic() - self._checked < max_age or not self._refreshing.acquire(False):
-            return False
-        try:
-            self._checked = time.monotonic()
-            stamp = read_stamp(derived_root(self.settings))
-            current = stamp is not None and stamp.version == self.index.version
-            if current and self.store.count() == len(self.index.chunks):
-                return False
-            log.info("index changed (version %s): reloading", stamp and stamp.version)
-            self.reload()
-            return True
-        finally:
-            self._refreshing.release()
 
     def reindex(self) -> IngestReport:
         """Bring the index in line with the corpus folder, then serve the new version.
@@ -345,7 +326,8 @@ class AssistantService:
 
     def _worth_generating(self, hits: list[Hit]) -> bool:
         top = max((h.dense_similarity or 0.0 for h in hits[:3]), default=0.0)
-        return bool(hits) and top >= self.policy.retrieval_floor
+        floor = self.settings.retrieval_floor
+        return bool(hits) and top >= (self.policy.retrieval_floor if floor is None else floor)
 
     def _stream_llm(self, question: str, resolved: str, hits: list[Hit], extractive: Answer):
         """Generate, then show only what the checker lets through. Sentences are verified as

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import IngestError
 from .models import DocumentMeta
+from .text import SV_MONTHS
 
 MANIFEST = "manifest.json"
 
@@ -50,26 +51,6 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:80] or "dokument"
 
 
-SV_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        [
-            "januari",
-            "februari",
-            "mars",
-            "april",
-            "maj",
-            "juni",
-            "juli",
-            "augusti",
-            "september",
-            "oktober",
-            "november",
-            "december",
-        ],
-        start=1,
-    )
-}
 _DATE = re.compile(
     r"(?:senast uppdaterad|uppdaterad|publicerad)[:\s]+(?:den\s+)?(\d{1,2})\s+("
     + "|".join(SV_MONTHS)
@@ -83,7 +64,7 @@ def infer_date(raw_text: str) -> str | None:
     m = _DATE.search(raw_text)
     if not m:
         return None
-    day, month, year = int(m.group(1)), SV_MONTHS[m.group(2).lower()], int(m.group(3))
+    day, month, year = int(m.group(1)), SV_MONTHS.index(m.group(2).lower()) + 1, int(m.group(3))
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
@@ -125,10 +106,9 @@ def infer_dated_label(raw_text: str, document: bool = False) -> tuple[str, str] 
     if m.group(2) and m.group(2).lower().startswith("av "):
         word += " " + " ".join(m.group(2).split())  # "antagen av Hälso- och sjukvårdsnämnden"
     if m.group(3):
-        day, month, year = int(m.group(3)), SV_MONTHS[m.group(4).lower()], int(m.group(5))
+        day, month, year = int(m.group(3)), SV_MONTHS.index(m.group(4).lower()) + 1, int(m.group(5))
     else:
         year, month, day = int(m.group(6)), int(m.group(7)), int(m.group(8))
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return None
-    names = list(SV_MONTHS)
-    return f"{year:04d}-{month:02d}-{day:02d}", f"{word} {day} {names[month - 1]} {year}"
+    return f"{year:04d}-{month:02d}-{day:02d}", f"{word} {day} {SV_MONTHS[month - 1]} {year}"

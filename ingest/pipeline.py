@@ -342,10 +342,12 @@ def _run(settings, rebuild, embedder, progress, allow_mass_delete, removing) -> 
     report.chunks_removed = len(garbage)
     report.timed("store", time.perf_counter() - t0)
     report.chunks_total = store.count()
-    if plans or removed or garbage or not snapshot_is_current(settings, report.chunks_total):
+    counter = store.index_version()
+    current = snapshot_is_current(settings, report.chunks_total, counter)
+    if plans or removed or garbage or not current:
         # a new index version: services start from these files instead of reading Chroma
         t0 = time.perf_counter()
-        write_snapshot(settings, store.all_chunks())
+        write_snapshot(settings, store.all_chunks(), counter)
         report.timed("snapshot", time.perf_counter() - t0)
     report.timed("total", time.perf_counter() - started)
     return report

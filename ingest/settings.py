@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     llm_timeout: float = 120.0
     llm_temperature: float = 0.0
     support_threshold: float = 0.5
-    refusal_min_score: float = 0.35
+    # LLM mode: passages less similar than this are not sent to the model (the question is
+    # refused). None: the floor fitted with the answer policy (assistant/fitted.json).
+    retrieval_floor: float | None = None
 
     # API
     host: str = "127.0.0.1"

@@ -42,11 +42,23 @@ class IndexStamp:
     documents: int
     written: str
     format: int = FORMAT
+    # The store's index counter (ChunkStore.index_version) the chunks were read at; None in
+    # stamps written before it was kept (then only the chunk count can tell them stale).
+    store_version: int | None = None
 
     @staticmethod
-    def new(chunks: int, documents: int) -> IndexStamp:
+    def new(chunks: int, documents: int, store_version: int | None = None) -> IndexStamp:
         now = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        return IndexStamp(f"{now}-{uuid.uuid4().hex[:8]}", chunks, documents, now)
+        return IndexStamp(
+            f"{now}-{uuid.uuid4().hex[:8]}", chunks, documents, now, store_version=store_version
+        )
+
+    def matches(self, chunks: int, store_version: int) -> bool:
+        """Whether this snapshot is of the store as it is: the same index counter (a change
+        that keeps the chunk count, e.g. an edited paragraph, raises it too), and as many
+        chunks."""
+        same = self.store_version is None or self.store_version == store_version
+        return same and self.chunks == chunks
 
 
 class ChunkTable(Sequence[Chunk]):
@@ -242,19 +254,22 @@ def read_stamp(root: Path) -> IndexStamp | None:
     return stamp if stamp.format == FORMAT and (root / stamp.version).is_dir() else None
 
 
-def snapshot_is_current(settings: Settings, chunks: int) -> bool:
-    """Whether the current snapshot exists and holds as many chunks as the store."""
+def snapshot_is_current(settings: Settings, chunks: int, store_version: int) -> bool:
+    """Whether the current snapshot exists and is of the store as it is (IndexStamp.matches)."""
     stamp = read_stamp(derived_root(settings))
-    return stamp is not None and stamp.chunks == chunks
+    return stamp is not None and stamp.matches(chunks, store_version)
 
 
-def write_snapshot(settings: Settings, chunks: Sequence[Chunk]) -> IndexStamp:
-    """Write the chunks under a new index version and make it current (atomically: a reader
-    sees the old version or the complete new one). Older versions are removed; a process
-    that still maps their texts keeps reading them until it reloads."""
+def write_snapshot(
+    settings: Settings, chunks: Sequence[Chunk], store_version: int | None = None
+) -> IndexStamp:
+    """Write the chunks (read from the store at its index counter `store_version`) under a new
+    index version and make it current (atomically: a reader sees the old version or the
+    complete new one). Older versions are removed; a process that still maps their texts
+    keeps reading them until it reloads."""
     root = derived_root(settings)
     table = ChunkTable.from_chunks(chunks)
-    stamp = IndexStamp.new(len(table), table.document_count())
+    stamp = IndexStamp.new(len(table), table.document_count(), store_version)
     tmp = root / f".tmp-{stamp.version}"
     table.save(tmp / "chunks")
     tmp.rename(root / stamp.version)

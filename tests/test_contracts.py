@@ -14,16 +14,6 @@ from .conftest import make_settings
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    """A real Chroma server on loopback (client/server mode), started as the benchmarks do."""
-    from bench.common import ChromaServer
-
-    server = ChromaServer(tmp_path_factory.mktemp("chroma-server") / "db")
-    yield server.port
-    server.stop()
-
-
 @pytest.fixture(params=["embedded", "server"])
 def store_settings(request, tmp_path):
     if request.param == "embedded":

@@ -258,10 +258,8 @@ def test_a_changed_number_is_caught(with_llm, chunks_by_id, index_settings):
 
 
 def test_below_the_retrieval_floor_nothing_is_generated(with_llm):
-    svc = with_llm(chat=BrokenChatModel())  # would raise if it were called
-    svc.policy = type(svc.policy)(
-        svc.policy.model, svc.policy.refuse_below, svc.policy.partial_below, 1.1
-    )
+    # would raise if it were called; no similarity reaches a floor above 1
+    svc = with_llm(chat=BrokenChatModel()).with_settings(retrieval_floor=1.1)
     answer = svc.ask(ADOPTED_Q)
     assert answer.refused and "retrieval floor" in " ".join(answer.notes)
 
