@@ -5,20 +5,23 @@ measured in the same run, or bounds); they assert nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import platform
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+
+import httpx
+import numpy as np
 
 from ingest.settings import ROOT, Settings
 
@@ -112,33 +115,68 @@ def dev_questions():
     return load_questions(split="dev")
 
 
+def run_child(module: str, *args: str, timeout: float = 6 * 3600) -> dict:
+    """`python -m module args` in its own process (its RSS its own); the last line it prints
+    is its result as JSON."""
+    cmd = [sys.executable, "-m", module, *args]
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=timeout, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def http_load(base: str, clients: int, seconds: float, body: Callable[[], dict], pid: int) -> dict:
+    """`clients` concurrent clients POST /api/ask with `body()` for `seconds`: requests/s,
+    latency, errors, and the server's CPU seconds and RSS before and after."""
+
+    async def run() -> tuple[list[float], Counter, float]:
+        times: list[float] = []
+        errors: Counter[str] = Counter()
+        end = time.monotonic() + seconds
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+
+            async def worker() -> None:
+                while time.monotonic() < end:
+                    t0 = time.perf_counter()
+                    try:
+                        r = await client.post("/api/ask", json=body())
+                    except httpx.HTTPError as exc:
+                        errors[type(exc).__name__] += 1
+                        continue
+                    if r.status_code == 200:
+                        times.append(time.perf_counter() - t0)
+                    else:
+                        errors[f"HTTP {r.status_code}"] += 1
+
+            t0 = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(clients)))
+            return times, errors, time.perf_counter() - t0
+
+    rss_before, cpu0 = rss_mb(pid).get("rss_mb"), cpu_seconds(pid)
+    times, errors, elapsed = asyncio.run(run())
+    cpu1 = cpu_seconds(pid)
+    return {
+        "clients": clients,
+        "ok": len(times),
+        "errors": dict(errors),
+        "rps": round(len(times) / elapsed, 2),
+        "latency": summary_ms(times),
+        "server_cpu_s": round(cpu1 - cpu0, 2) if cpu0 is not None and cpu1 else None,
+        "rss_before_mb": rss_before,
+        "rss_after_mb": rss_mb(pid).get("rss_mb"),
+    }
+
+
 # --- timing --------------------------------------------------------------------------------
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile (q in 0..100)."""
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    pos = (len(s) - 1) * q / 100
-    lo = int(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
-
-
 def summary_ms(seconds: Iterable[float]) -> dict[str, float]:
-    """n, p50/p95/p99, mean and max of durations given in seconds, in ms."""
-    ms = [s * 1000 for s in seconds]
-    if not ms:
+    """n, p50/p95/p99 (linear interpolation), mean and max of durations in seconds, in ms."""
+    ms = np.asarray(list(seconds)) * 1000
+    if not len(ms):
         return {"n": 0}
-    return {
-        "n": len(ms),
-        "p50": round(percentile(ms, 50), 2),
-        "p95": round(percentile(ms, 95), 2),
-        "p99": round(percentile(ms, 99), 2),
-        "mean": round(statistics.fmean(ms), 2),
-        "max": round(max(ms), 2),
-    }
+    p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+    figures = {"p50": p50, "p95": p95, "p99": p99, "mean": ms.mean(), "max": ms.max()}
+    return {"n": len(ms)} | {k: round(float(v), 2) for k, v in figures.items()}
 
 
 def timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
@@ -147,35 +185,15 @@ def timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - t0, out
 
 
-class Deadline:
-    """A time bound for a benchmark loop."""
-
-    def __init__(self, seconds: float) -> None:
-        self.end = time.monotonic() + seconds
-
-    def passed(self) -> bool:
-        return time.monotonic() >= self.end
+def time_each(fn: Callable, items: Sequence, passes: int) -> dict[str, float]:
+    """`fn` on every item: one untimed (warm-up) pass, then `passes` timed ones."""
+    for item in items:
+        fn(item)
+    return summary_ms(timed(fn, item)[0] for _ in range(passes) for item in items)
 
 
 def ratio(a, b) -> float | None:
     return round(a / b, 2) if a and b else None
-
-
-def time_service(service, questions, passes: int = 2) -> dict[str, dict]:
-    """search and ask of every question, `passes` times, after one warm-up pass; with the
-    floor: the query embedding and one store query of 30, alone (public attributes only)."""
-    with quiet_logs():
-        for q in questions:
-            service.ask(q.question, q.history)
-        times: dict[str, list[float]] = {"floor": [], "search": [], "ask": []}
-        for _ in range(passes):
-            for q in questions:
-                t0 = time.perf_counter()
-                service.store.query(service.embedder.embed_query(q.question), 30)
-                times["floor"].append(time.perf_counter() - t0)
-                times["search"].append(timed(service.search, q.question)[0])
-                times["ask"].append(timed(service.ask, q.question, q.history)[0])
-    return {k: summary_ms(v) for k, v in times.items()}
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -218,19 +236,6 @@ def write_json(name: str, data: dict) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path
-
-
-@contextmanager
-def quiet_logs():
-    """Keep the service's per-answer INFO lines out of the figures."""
-    import logging
-
-    old = logging.getLogger().level
-    logging.getLogger().setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logging.getLogger().setLevel(old)
 
 
 # --- real server processes ---------------------------------------------------------------------
@@ -276,8 +281,6 @@ class _Process:
 
     def wait_for(self, url: str, timeout: float, ok=lambda r: r.status_code == 200) -> float:
         """Seconds from process start until `url` answers `ok`."""
-        import httpx
-
         end = time.monotonic() + timeout
         with httpx.Client(timeout=2) as client:
             while time.monotonic() < end:

