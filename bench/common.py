@@ -182,9 +182,10 @@ def timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
     return time.perf_counter() - t0, out
 
 
-def time_each(fn: Callable, items: Sequence, passes: int) -> dict[str, float]:
-    """`fn` on every item: one untimed (warm-up) pass, then `passes` timed ones."""
-    for item in items:
+def time_each(fn: Callable, items: Sequence, passes: int, warm: bool = True) -> dict[str, float]:
+    """`fn` on every item: one untimed (warm-up) pass unless `warm` is False, then `passes`
+    timed ones."""
+    for item in items if warm else ():
         fn(item)
     return summary_ms(timed(fn, item)[0] for _ in range(passes) for item in items)
 
@@ -198,7 +199,7 @@ def ratio(a, b) -> float | None:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence], title: str | None = None) -> str:
     cells = [[_cell(c) for c in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     lines = [title] if title else []
     lines.append("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
     lines.append("  ".join("-" * w for w in widths))

