@@ -83,7 +83,7 @@ class ExtractiveAnswerer:
         chosen = select(kind, ranked, self.ranking.close)
         # the evidence is that of the leading unit, the answer's claim: the units quoted
         # beside it would lend an unanswerable question their words (dev AUC 0.68 -> 0.76)
-        evidence = self._evidence(question, kind, q_terms, chosen[:1], ranked, hits, english)
+        evidence = self._evidence(question, kind, q_terms, chosen[0], ranked, hits, english)
         # a name none of whose words the corpus has: the question is about something else.
         # In English only acronyms count: "Sweden" or "May" the Swedish sources write otherwise
         asked = [n for n in names(question) if not english or n.isupper()]
@@ -125,15 +125,15 @@ class ExtractiveAnswerer:
         question: str,
         kind: str,
         q_terms: list[QueryTerm],
-        chosen: list[Scored],
+        lead: Scored,
         ranked: list[Scored],
         hits: list[Hit],
         english: bool,
     ) -> Evidence:
         top_dense = max((h.dense_similarity or 0.0 for h in hits[:3]), default=0.0)
-        dense = max(s.dense for s in chosen)
+        dense = lead.dense
         margin = dense - float(np.median([s.dense for s in ranked]))
-        shape_missing = 1.0 - max(s.shape for s in chosen) if asks_shape(kind, question) else 0.0
+        shape_missing = 1.0 - lead.shape if asks_shape(kind, question) else 0.0
         if english and not q_terms:  # no name or Swedish word: meaning alone decides
             return Evidence(
                 0.0, 0.0, 0.0, 0.0, 0.0, dense, top_dense, margin, shape_missing, 1.0, kind=kind
@@ -144,14 +144,11 @@ class ExtractiveAnswerer:
             for _, unit_terms in self.scorer.units(chunk):
                 passages |= unit_terms
         total = sum(q.weight for q in q_terms) or 1.0
-        bag: set[str] = set()
-        for s in chosen:
-            bag |= unit_bag(
-                " ".join([s.unit.text, s.unit.lead or "", *s.unit.chunk.heading_path[1:]])
-            )
-            for extra in (s.lead, s.follow):
-                if extra is not None:
-                    bag |= unit_bag(extra.text)
+        unit = lead.unit
+        bag = unit_bag(" ".join([unit.text, unit.lead or "", *unit.chunk.heading_path[1:]]))
+        for extra in (lead.lead, lead.follow):
+            if extra is not None:
+                bag |= unit_bag(extra.text)
         found = {q.term: matched(q, bag) for q in q_terms}
         coverage = sum(q.weight * found[q.term] for q in q_terms) / total
         missing = [q.weight * (1 - found[q.term]) for q in q_terms]
@@ -175,6 +172,9 @@ class ExtractiveAnswerer:
         )
 
 
+NOT_A_LIST = ("who", "when", "count")  # they ask for a name, a time, a number
+
+
 def select(kind: str, ranked: list[Scored], close: float) -> list[Scored]:
     """The units that answer: the one that leads (see _leading) and up to MAX_UNITS - 1
     more whose score is at least `close` times the best's (`ranked` is best first)."""
@@ -187,9 +187,6 @@ def select(kind: str, ranked: list[Scored], close: float) -> list[Scored]:
         if not any(_overlaps(s, c) or _overlaps(c, s) for c in chosen):
             chosen.append(s)
     return chosen
-
-
-NOT_A_LIST = ("who", "when", "count")  # they ask for a name, a time, a number
 
 
 def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:

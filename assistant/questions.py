@@ -38,11 +38,8 @@ DATE_LIKE = re.compile(
     rf"årsskiftet|början av|slutet av|sedan|fram till|efter|innan|när)\b",
     re.I,
 )
-NUMBER = re.compile(
-    r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|"
-    r"tusen|miljon\w*|miljard\w*)\b",
-    re.I,
-)
+_NUMBER_WORDS = "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen"
+NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS}|miljon\w*|miljard\w*)\b", re.I)
 # A person's name: two or three capitalised words; an e-mail address; an organisation named
 # by the words Swedish public bodies are named with (a council, a board, a group, a unit).
 PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+){1,2}\b")
@@ -153,9 +150,7 @@ def asks_shape(kind: str, question: str) -> bool:
     return kind in ("who", "when", "count", "list") or requested(question) is not None
 
 
-_NUMBER_WORD = re.compile(
-    r"\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen)\b", re.I
-)
+_NUMBER_WORD = re.compile(rf"\b({_NUMBER_WORDS})\b", re.I)
 
 
 def has_count(text: str, question: str = "") -> bool:
