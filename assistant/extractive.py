@@ -24,7 +24,11 @@ from .scoring import (
     unit_features,
 )
 
-MAX_UNITS = 3  # the best unit and up to two close behind it: a short answer
+# A short answer, a product decision (not fitted): at most four quotes, and no more than
+# WORD_CAP words in all unless the leading unit alone is longer (it is quoted whole). A cap
+# per answer rather than a typical length: a user reads each answer, not the median one.
+MAX_UNITS = 4
+WORD_CAP = 75
 
 
 @dataclass
@@ -177,16 +181,26 @@ NOT_A_LIST = ("who", "when", "count")  # they ask for a name, a time, a number
 
 def select(kind: str, ranked: list[Scored], close: float) -> list[Scored]:
     """The units that answer: the one that leads (see _leading) and up to MAX_UNITS - 1
-    more whose score is at least `close` times the best's (`ranked` is best first)."""
+    more whose score is at least `close` times the best's (`ranked` is best first), best
+    first, each only while the answer stays within WORD_CAP words."""
     chosen = [_leading(kind, ranked, close)]
+    words = shown_words(chosen[0])
     for s in ranked[: 4 * MAX_UNITS]:
         if len(chosen) >= MAX_UNITS or s.score < close * ranked[0].score:
             break
         if kind in NOT_A_LIST and s.unit.kind == "list":
             continue
-        if not any(_overlaps(s, c) or _overlaps(c, s) for c in chosen):
+        if any(_overlaps(s, c) or _overlaps(c, s) for c in chosen):
+            continue
+        if words + shown_words(s) <= WORD_CAP:
             chosen.append(s)
+            words += shown_words(s)
     return chosen
+
+
+def shown_words(s: Scored) -> int:
+    """The words a unit adds to the answer, with the lead-in or next line quoted beside it."""
+    return sum(len(u.text.split()) for u in (s.lead, s.unit, s.follow) if u is not None)
 
 
 def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:

@@ -7,9 +7,10 @@ figures that chose them, in assistant/fitted.json. Test is never used here.
    the unit features (scoring.unit_features and add_relative_features); a unit is positive
    when it holds a key fact or lies inside the evidence of an answerable question. C is
    chosen by the out-of-fold share of questions whose top unit is positive (folds by
-   question). `close`, the share behind the best at which a unit is quoted beside it, is
-   the one whose out-of-fold answers hold the most key facts while the median answer stays
-   within WORD_BUDGET words.
+   question). `close`, the share behind the best at which a unit is quoted beside it (the
+   answer's length is capped by extractive.WORD_CAP), is the largest whose out-of-fold
+   answers hold key facts within one standard error of the best share (the one-standard-
+   error rule: the shortest answers that are not measurably worse).
 2. Answer policy: logistic regression over the typed Evidence (policy.Evidence); positive =
    the question is answerable. Out-of-fold probabilities (stratified 5-fold) choose:
    - `refuse_below`: the highest threshold whose out-of-fold false-refusal rate stays within
@@ -31,6 +32,7 @@ from datetime import date
 
 import numpy as np
 
+from assistant.extractive import MAX_UNITS, WORD_CAP
 from assistant.policy import FITTED
 from assistant.service import AssistantService
 
@@ -40,10 +42,7 @@ SEED = 20261130
 FOLDS = 5
 TARGET_FALSE_REFUSALS = 0.08  # on dev, out of fold: leaves room under the 0.10 goal on test
 FLOOR_PERCENTILE = 2
-# A short answer: about three sentences. More quoted units hold more key facts, so the
-# budget (a product decision, not fitted) is what stops `close` from quoting everything.
-WORD_BUDGET = 60
-CLOSE_GRID = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05)
+CLOSE_GRID = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0.02, 0.0)
 
 
 def unit_label(text: str, q: Question) -> int:
@@ -145,8 +144,8 @@ def _shown(chosen) -> str:
 
 
 def choose_close(groups, scores: list[np.ndarray]) -> tuple[float, list[dict]]:
-    """The `close` share whose out-of-fold answers hold the most key facts with the median
-    answer within WORD_BUDGET words (the select() the answerer runs, on out-of-fold scores)."""
+    """The largest `close` share whose out-of-fold answers (the select() the answerer runs,
+    on out-of-fold scores) hold key facts within one standard error of the best share."""
     from assistant.extractive import select
 
     table = []
@@ -166,10 +165,12 @@ def choose_close(groups, scores: list[np.ndarray]) -> tuple[float, list[dict]]:
                 "key_facts": round(float(np.mean(facts)), 3),
                 "median_words": float(np.median(words)),
                 "mean_words": round(float(np.mean(words)), 1),
+                "p90_words": round(float(np.percentile(words, 90)), 1),
             }
         )
-    within = [row for row in table if row["median_words"] <= WORD_BUDGET] or table[:1]
-    return max(within, key=lambda row: (row["key_facts"], row["close"]))["close"], table
+    best = max(row["key_facts"] for row in table)
+    se = (best * (1 - best) / len(groups)) ** 0.5
+    return max(row["close"] for row in table if row["key_facts"] >= best - se), table
 
 
 def fit_ranking(service: AssistantService, questions: list[Question]) -> dict:
@@ -194,7 +195,8 @@ def fit_ranking(service: AssistantService, questions: list[Question]) -> dict:
             "units": int(sum(len(y) for y in ys)),
             "positives": int(sum(y.sum() for y in ys)),
             "oof_top1_positive": round(top1, 3),
-            "word_budget": WORD_BUDGET,
+            "word_cap": WORD_CAP,
+            "max_units": MAX_UNITS,
             "close_table": table,
         },
     }

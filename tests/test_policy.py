@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from assistant.compose import PARTIAL_LEAD, REFUSAL_LEAD, compose_quotes, refusal
-from assistant.extractive import select
+from assistant.extractive import MAX_UNITS, WORD_CAP, select
 from assistant.policy import Action, AnswerPolicy, Evidence, LinearModel
 from assistant.questions import asks_shape, defines, question_kind, shape
 from assistant.scoring import Scored
@@ -168,11 +168,32 @@ def test_units_close_behind_the_best_are_quoted_beside_it(kind, scores, expected
     assert [s.unit.text for s in chosen] == [first, second][:expected]
 
 
-def test_at_most_three_units_and_a_list_question_takes_the_whole_list():
+def _sentence(words: int, word: str) -> str:
+    return " ".join([word.capitalize()] + [word] * (words - 1)) + "."
+
+
+def test_the_answer_stops_at_the_word_cap_but_the_leading_unit_is_whole():
+    long, mid, short = _sentence(WORD_CAP - 5, "lång"), _sentence(10, "mellan"), "Kort svar här."
+    over = _sentence(WORD_CAP + 20, "över")
+    text = " ".join([long, mid, short, over])
+    chunk = Chunk("c:1", "c", text, ["C"], 0, None, "h", META)
+    from assistant.units import chunk_units
+
+    units = {u.text: u for u in chunk_units(chunk)}
+    ranked = [
+        Scored(units[t], rank=1, score=1.0 - i / 100) for i, t in enumerate([long, mid, short])
+    ]
+    # the middle unit would pass the cap; the short one after it still fits
+    assert [s.unit.text for s in select("what", ranked, CLOSE)] == [long, short]
+    ranked = [Scored(units[over], rank=1, score=1.0), Scored(units[short], rank=1, score=0.9)]
+    assert [s.unit.text for s in select("what", ranked, CLOSE)] == [over]
+
+
+def test_at_most_max_units_and_a_list_question_takes_the_whole_list():
     units = _units()
-    texts = [u for u in units if not u.startswith("•") and "Delmål" not in u][:4]
+    texts = [u for u in units if not u.startswith("•") and "Delmål" not in u][: MAX_UNITS + 1]
     ranked = [_scored(t, 1.0 - i / 100) for i, t in enumerate(texts)]
-    assert len(select("what", ranked, CLOSE)) == min(3, len(texts))
+    assert len(select("what", ranked, CLOSE)) == min(MAX_UNITS, len(texts))
     item = "• Delmål ett"
     whole = next(u for u in units if u.endswith("• Delmål två") and "fem delmål" in u)
     ranked = [_scored(item, 0.9), _scored(whole, 0.5)]
