@@ -231,5 +231,8 @@ def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:
 
 
 def _overlaps(a: Scored, b: Scored) -> bool:
+    """Whether `a` would quote what `b` already shows: its unit inside b's unit, or b's unit
+    inside a's, or a's unit quoted beside b (b's lead-in or next line)."""
     ta, tb = a.unit.text, b.unit.text
-    return ta in tb or tb in ta or (a.lead is not None and a.lead.text == tb)
+    beside = [u.text for u in (b.lead, b.follow) if u is not None]
+    return ta in tb or tb in ta or ta in beside or (a.lead is not None and a.lead.text == tb)

@@ -6,7 +6,9 @@ import re
 
 _CONTEXT_WORDS = re.compile(
     r"^\s*(och|men|samt|också|även|vad mer|hur då|and|what about|also)\b|"
-    r"\b(den|det|dem|dessa|denna|detta|de|där|dit|han|hon|dess|deras|it|they|them|that|this|its)\b",
+    # the pronouns that point back (personal and possessive, Swedish and English)
+    r"\b(den|det|dem|dessa|denna|detta|de|där|dit|han|hon|honom|henne|hans|hennes|dennes|dess|"
+    r"deras|it|they|them|that|this|its|he|she|him|his|her|their)\b",
     re.IGNORECASE,
 )
 

@@ -102,6 +102,8 @@ class AnswerPolicy:
             return Decision(
                 Action.REFUSE, p, "the question names something the sources never mention"
             )
+        if evidence.absent >= 1.0 and not evidence.english:  # "Tack!", "Hej", a word salad
+            return Decision(Action.REFUSE, p, "none of the question's words is in the sources")
         if p < self.refuse_below:
             return Decision(Action.REFUSE, p, _why(evidence, p))
         right = self.hedge.probability(features) if self.hedge else p

@@ -225,6 +225,26 @@ def test_partial_answers_are_hedged_and_refusals_explain_in_english():
     assert no.refused and no.answer.startswith(REFUSAL_LEAD) and "In English" in no.answer
 
 
+def test_a_question_none_of_whose_words_the_corpus_has_is_refused():
+    decision = POLICY.decide(evidence(coverage=1.0, absent=1.0))
+    assert decision.action is Action.REFUSE
+    assert "none of the question's words" in decision.reason
+    # English words are never the corpus's: there the fitted model decides, not the rule
+    english = POLICY.decide(evidence(coverage=1.0, absent=1.0, english=1.0))
+    assert "none of the question's words" not in english.reason
+
+
+def test_a_unit_already_quoted_beside_another_is_not_quoted_again():
+    first, second = "Nätverket för socialchefer träffas varje månad.", "Det leds av Ingmar Ångman."
+    units = _units()
+    ranked = [
+        Scored(units[first], rank=1, score=0.9, follow=units[second]),
+        _scored(second, 0.8),
+    ]
+    chosen = select("what", ranked, CLOSE)
+    assert [s.unit.text for s in chosen] == [first]
+
+
 def test_a_name_the_corpus_never_mentions_is_refused_whatever_the_weights():
     decision = POLICY.decide(evidence(coverage=1.0, name_absent=1.0))
     assert decision.action is Action.REFUSE and "never mention" in decision.reason
