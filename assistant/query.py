@@ -63,10 +63,25 @@ class QueryExpander:
         self._acronyms = {t.term.lower(): t.explanation for t in glossary}
         self._known = vocabulary
         self._candidates = sorted(w for w in vocabulary if len(w) >= MIN_LENGTH and not w.isdigit())
+        # a misspelling is compared without diacritics: "natverket" is one letter from
+        # "nätverken", not two (a valid word is not: "lagen" is not a typo of "lägen")
+        self._by_folded: dict[str, str] = {}
+        for w in self._candidates:
+            self._by_folded.setdefault(fold_diacritics(w), w)
+        self._folded = list(self._by_folded)
 
     def expand(self, query: str) -> str:
         """The query plus what it implies: an acronym's long form, and the corpus spelling of
         a word the corpus does not have."""
+        query, extra = self._rewrite(query)
+        return query if not extra else query + " " + " ".join(extra)
+
+    def correct(self, question: str) -> str:
+        """The question with its misspellings corrected and nothing added: what the answerer
+        reads the question's kind from ("varfor" is "varför")."""
+        return self._rewrite(question)[0]
+
+    def _rewrite(self, query: str) -> tuple[str, list[str]]:
         query = bounded(normalise(query))
         english = is_english(query)  # English words are not typos of Swedish ones
         extra: list[str] = []
@@ -76,19 +91,45 @@ class QueryExpander:
                 continue
             if english or word in self._known or len(word) < MIN_LENGTH or word.isdigit():
                 continue
+            if "-" in word and all(self._valid(part) for part in word.split("-")):
+                continue  # "e-postadress", "OECD-satsningen": valid parts, not a misspelling
             if not is_swedish(word):  # a typo: the corpus spelling replaces it
-                match = self.closest(word, TYPO_CUTOFF)
+                match = self.closest_misspelt(word, TYPO_CUTOFF)
             elif not is_lexicon_word(word):  # only a compound guess: a near-identical corpus
-                match = self.closest(word, VARIANT_CUTOFF)  # word is the likelier spelling
+                match = self.closest_misspelt(word, VARIANT_CUTOFF)  # word is likelier
             else:  # a real word the corpus spells otherwise (a name): keep both
                 match = None
                 variant = self.closest(word, VARIANT_CUTOFF)
                 if variant:
                     extra.append(variant)
             if match:
-                query = re.sub(rf"\b{re.escape(word)}\b", match, query, flags=re.I)
-        return query if not extra else query + " " + " ".join(extra)
+                query = re.sub(rf"\b{re.escape(word)}\b", _like(match), query, flags=re.I)
+        return query, extra
+
+    def _valid(self, part: str) -> bool:
+        return len(part) < MIN_LENGTH or part in self._known or is_swedish(part)
 
     def closest(self, word: str, cutoff: int) -> str | None:
         found = process.extractOne(word, self._candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
         return found[0] if found else None
+
+    def closest_misspelt(self, word: str, cutoff: int) -> str | None:
+        """`closest` compared without diacritics: users often type a for å/ä and o for ö
+        ("malbilden", "natverket")."""
+        found = process.extractOne(
+            fold_diacritics(word), self._folded, scorer=fuzz.ratio, score_cutoff=cutoff
+        )
+        return self._by_folded[found[0]] if found else None
+
+
+def _like(replacement: str) -> Callable[[re.Match], str]:
+    """A replacement that keeps a capital first letter ("Varfor" -> "Varför")."""
+    return lambda m: (
+        replacement[:1].upper() + replacement[1:] if m[0][:1].isupper() else replacement
+    )
+
+
+def fold_diacritics(word: str) -> str:
+    """å, ä -> a, ö -> o, é -> e …: the letters a keyboard without them gives."""
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

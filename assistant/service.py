@@ -285,7 +285,7 @@ class AssistantService:
         resolved = self.resolve(question, history)
         query = self.expander.expand(resolved)
         hits, vector = self._retrieve(query, 8)
-        assessment = self.extractive.assess(question, query, hits, vector)
+        assessment = self.extractive.assess(self.expander.correct(question), query, hits, vector)
         extractive = self._extractive_answer(question, assessment, hits)
         if instructed:
             extractive.notes.append("instructions in the question were ignored")
@@ -315,7 +315,7 @@ class AssistantService:
         question, _ = strip_instructions(self._check(question))
         query = self.expander.expand(self.resolve(question, history))
         hits, vector = self._retrieve(query, 8)
-        return self.extractive.assess(question, query, hits, vector)
+        return self.extractive.assess(self.expander.correct(question), query, hits, vector)
 
     def _extractive_answer(
         self, question: str, assessment: Assessment | None, hits: list[Hit]

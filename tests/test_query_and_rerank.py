@@ -20,13 +20,26 @@ from ingest.models import Chunk, DocumentMeta
         ("Är omställnigen klar?", "Är omställningen klar?"),  # a typo: corpus spelling
         ("Vilka instanser samarbetar?", "Vilka instanser samarbetar?"),  # valid Swedish
         ("Vilka kommuner?", "Vilka kommuner?"),
+        ("Vem leder natverket?", "Vem leder nätverken?"),  # å/ä/ö typed as a/o
+        ("Vad säger malbilden?", "Vad säger målbilden?"),  # "mal|bild" is only a guess
+        ("Vad säger lagen?", "Vad säger lagen?"),
+        (
+            "Vilken e-postadress?",
+            "Vilken e-postadress?",
+        ),  # valid parts: not "postadress"  # a valid word, not "lägen" without dots
         ("Who leads the omställnigen?", "Who leads the omställnigen?"),  # English: untouched
     ],
 )
 def test_query_expansion(question, expected):
     glossary = [Term("SIP", "Samordnad individuell plan", "c", "d", "t")]
     vocabulary = {"ljusnaberg", "samordnad", "kommuner", "omställningen", "insatser"}
+    vocabulary |= {"nätverken", "målbilden", "lägen", "postadress"}
     assert QueryExpander(glossary, vocabulary).expand(question) == expected
+
+
+def test_correction_adds_nothing():
+    expander = QueryExpander([Term("SIP", "Samordnad individuell plan", "c", "d", "t")], {"varför"})
+    assert expander.correct("Varfor behövs en SIP?") == "Varför behövs en SIP?"
 
 
 def test_long_questions_are_bounded_before_the_encoder():
