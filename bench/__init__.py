@@ -1,1 +1,1 @@
-"""Benchmarks: one command each, `python -m bench.<name>`; see bench/__main__.py."""
+"""Benchmarks: one command each, `python -m bench.<name>`; see README.md, "Performance"."""

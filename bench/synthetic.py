@@ -15,6 +15,7 @@ The caveat: recombined text keeps the corpus vocabulary (BM25 vocabulary does no
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import random
 import statistics
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import make_settings, temp_dir, timed
+from .common import log, make_settings, temp_dir, timed
 
 OWN_DOC_SHARE = 0.7
 NOISE_NORM = 0.1
@@ -55,10 +56,6 @@ def export_real(path: Path) -> None:
     path.write_bytes(pickle.dumps(real))
 
 
-def load_real(path: Path) -> dict:
-    return pickle.loads(path.read_bytes())
-
-
 # --- synthetic chunks ----------------------------------------------------------------------
 
 
@@ -74,28 +71,54 @@ def sentence_pool(chunks) -> list[tuple[str, int, int]]:
     return pool
 
 
+def pick(rnd: random.Random, pool: list, own: list[int], target: int) -> list[int]:
+    """Distinct sentences (indexes into `pool`) of about `target` words in all (at most 200
+    draws), OWN_DOC_SHARE of them from `own` (the template's document), the rest from any."""
+    picked: list[int] = []
+    words = 0
+    for _ in range(200):
+        if words >= target:
+            break
+        j = own[rnd.randrange(len(own))] if rnd.random() < OWN_DOC_SHARE else None
+        j = rnd.randrange(len(pool)) if j is None else j
+        if j not in picked:
+            picked.append(j)
+            words += pool[j][2]
+    return picked
+
+
+def paragraphs(rnd: random.Random, sentences: list[str]) -> str:
+    """Sentences in paragraphs of 1-4, joined by spaces; a bullet line keeps a line of its own."""
+    from ingest.clean import BULLET
+
+    out, size = [], rnd.randint(1, 4)
+    while len(sentences) >= size:
+        out.append(sentences[:size])
+        sentences, size = sentences[size:], rnd.randint(1, 4)
+    out += [sentences] if sentences else []
+    return "\n\n".join(
+        para[0]
+        + "".join(
+            ("\n" if BULLET.match(s) or BULLET.match(prev) else " ") + s
+            for prev, s in itertools.pairwise(para)
+        )
+        for para in out
+    )
+
+
 def synthesize(chunks, vectors: np.ndarray, count: int, seed: int):
     """`count` synthetic chunks (and vectors) modelled on the real ones; see the docstring."""
     from ingest.chunking import make_chunk
-    from ingest.clean import BULLET
 
     rnd = random.Random(seed)
-    noise_rng = np.random.default_rng(seed)
     pool = sentence_pool(chunks)
-    by_doc: dict[str, list[int]] = {}
-    for i, chunk in enumerate(chunks):
+    by_doc: dict[str, list[int]] = {}  # a document's chunks in order
+    for i, chunk in sorted(enumerate(chunks), key=lambda ic: ic[1].position):
         by_doc.setdefault(chunk.doc_id, []).append(i)
     docs = sorted(by_doc)
-    for ids in by_doc.values():
-        ids.sort(key=lambda i: chunks[i].position)
-    own_pool: dict[str, list[int]] = {d: [] for d in docs}
-    for j, (_, src, _) in enumerate(pool):
-        own_pool[chunks[src].doc_id].append(j)
-
+    own = {d: [j for j, p in enumerate(pool) if chunks[p[1]].doc_id == d] for d in docs}
     out = []
-    rows: list[int] = []
-    cols: list[int] = []
-    weights: list[float] = []
+    weights = np.zeros((count, len(chunks)))  # words each synthetic chunk takes from a real one
     n_doc = 0
     while len(out) < count:
         template_doc = docs[rnd.randrange(len(docs))]
@@ -103,70 +126,31 @@ def synthesize(chunks, vectors: np.ndarray, count: int, seed: int):
         n_doc += 1
         first = chunks[by_doc[template_doc][0]]
         meta = replace(first.meta, doc_id=doc_id, file=f"syntetisk/{doc_id}.txt")
-        for i in by_doc[template_doc]:
-            if len(out) >= count:
-                break
-            template = chunks[i]
-            target = max(len(template.text.split()), 20)
-            picked: list[int] = []
-            words = 0
-            tries = 0
-            while words < target and tries < 200:
-                tries += 1
-                own = own_pool[template_doc]
-                j = own[rnd.randrange(len(own))] if rnd.random() < OWN_DOC_SHARE else None
-                j = rnd.randrange(len(pool)) if j is None else j
-                if j in picked:
-                    continue
-                picked.append(j)
-                words += pool[j][2]
-            paragraphs, current = [], []
-            size = rnd.randint(1, 4)
+        for template in [chunks[i] for i in by_doc[template_doc]][: count - len(out)]:
+            picked = pick(rnd, pool, own[template_doc], max(len(template.text.split()), 20))
+            text = paragraphs(rnd, [pool[j][0] for j in picked])
             for j in picked:
-                current.append(pool[j][0])
-                if len(current) >= size:
-                    paragraphs.append(current)
-                    current, size = [], rnd.randint(1, 4)
-            if current:
-                paragraphs.append(current)
-            text = "\n\n".join(
-                "".join(
-                    (("\n" if BULLET.match(s) or BULLET.match(para[k - 1]) else " ") if k else "")
-                    + s
-                    for k, s in enumerate(para)
-                )
-                for para in paragraphs
-            )
-            row = len(out)
-            page, path = template.page, list(template.heading_path)
+                weights[len(out), pool[j][1]] += pool[j][2]
+            path, page = list(template.heading_path), template.page
             out.append(make_chunk(meta, path, text, page, template.position))
-            for j in picked:
-                rows.append(row)
-                cols.append(pool[j][1])
-                weights.append(float(pool[j][2]))
+
     # word-count-weighted mean of the source vectors, normalised, + noise of norm NOISE_NORM
-    n_real = len(chunks)
-    flat = np.bincount(
-        np.asarray(rows) * n_real + np.asarray(cols),
-        weights=np.asarray(weights),
-        minlength=len(out) * n_real,
-    )
-    mix = (flat.reshape(len(out), n_real) @ vectors.astype(np.float64)).astype(np.float32)
-    mix /= np.linalg.norm(mix, axis=1, keepdims=True)
-    noise = noise_rng.standard_normal(mix.shape).astype(np.float32)
-    noise *= NOISE_NORM / np.linalg.norm(noise, axis=1, keepdims=True)
-    mix += noise
-    mix /= np.linalg.norm(mix, axis=1, keepdims=True)
+    def unit(m: np.ndarray) -> np.ndarray:
+        return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+    mix = unit((weights @ vectors.astype(np.float64)).astype(np.float32))
+    noise = np.random.default_rng(seed).standard_normal(mix.shape).astype(np.float32)
+    mix = unit(mix + noise * (NOISE_NORM / np.linalg.norm(noise, axis=1, keepdims=True)))
     return out, mix, {"synthetic_documents": n_doc, "sentence_pool": len(pool)}
 
 
-def write_collection(size: int, data_dir: Path, real_path: Path, seed: int) -> dict:
-    """Write real + synthetic chunks (size in all) into a fresh Chroma collection, in batches
-    of the client's maximum, then its chunk snapshot as ingestion ends."""
+def write_collection(size: int, data_dir: str, real: str, seed: int) -> dict:
+    """Child: write real + synthetic chunks (size in all) into a fresh Chroma collection, in
+    batches of the client's maximum, then its chunk snapshot as ingestion ends."""
     from ingest.snapshot import write_snapshot
     from ingest.store import ChunkStore, make_client
 
-    real = load_real(real_path)
+    data_dir, real = Path(data_dir), pickle.loads(Path(real).read_bytes())
     chunks, vectors = real["chunks"], real["vectors"].astype(np.float32)
     t_gen, (synth, synth_vectors, info) = timed(
         synthesize, chunks, vectors, size - len(chunks), seed
@@ -182,7 +166,7 @@ def write_collection(size: int, data_dir: Path, real_path: Path, seed: int) -> d
         end = start + batch
         t, _ = timed(store.add, all_chunks[start:end], all_vectors[start:end].tolist())
         batch_s.append(round(t, 3))
-        print(f"[synthetic] {size}: {min(end, size):,} written ({t:.1f} s)", flush=True)
+        log(f"synthetic {size:,}: {min(end, size):,} written ({t:.1f} s)")
     store.add_units(real["units"], real["unit_vectors"])  # the real chunks' only
     write_s = time.perf_counter() - t0
     stored = store.count()

