@@ -30,7 +30,7 @@ from .query import QueryExpander, for_encoder, normalise
 from .rerank import Reranker, build_reranker
 from .retrieval import HybridRetriever
 from .scoring import UnitScorer, UnitVectors, Vocabulary
-from .units import strip_instructions
+from .units import asked_part, strip_instructions
 
 if TYPE_CHECKING:  # imported where used: LangChain's chat stack and the loaders cost seconds
     from ingest.pipeline import IngestReport
@@ -277,6 +277,7 @@ class AssistantService:
         started = time.perf_counter()
         asked = self._check(question)
         question, instructed = strip_instructions(asked)
+        question = asked_part(question)
         if not question:
             answer = refusal(asked, [], "only instructions, no question", instructions=True)
             yield {"type": "delta", "text": answer.answer}
@@ -312,7 +313,7 @@ class AssistantService:
     def assess(self, question: str, history: list[dict] | None = None) -> Assessment | None:
         """The evidence and the policy's decision for a question, without composing an
         answer (evals fit the policy on these)."""
-        question, _ = strip_instructions(self._check(question))
+        question = asked_part(strip_instructions(self._check(question))[0])
         query = self.expander.expand(self.resolve(question, history))
         hits, vector = self._retrieve(query, 8)
         return self.extractive.assess(self.expander.correct(question), query, hits, vector)

@@ -1,4 +1,5 @@
-"""Which messages are follow-ups that need the conversation: table-driven, no model."""
+"""What a message asks: follow-ups that need the conversation, and the sentences that ask.
+Table-driven, no model."""
 
 from __future__ import annotations
 
@@ -32,3 +33,24 @@ def test_a_follow_up_carries_the_previous_question():
     assert carry_over("Vem leder nätverket för socialchefer?", HISTORY) == (
         "Vem leder nätverket för socialchefer?"
     )
+
+
+@pytest.mark.parametrize(
+    ("message", "asked"),
+    [
+        # the asker's context and courtesy around the question are not search words
+        (
+            "Jag är ny som enhetschef i Kumla. Vem leder nätverket för socialchefer?",
+            "Vem leder nätverket för socialchefer?",
+        ),
+        ("Vem leder nätverket? Tack på förhand!", "Vem leder nätverket?"),
+        ("Vad är färdplanen? Och när blir den klar?", "Vad är färdplanen? Och när blir den klar?"),
+        ("Vem leder nätverket för socialchefer?", "Vem leder nätverket för socialchefer?"),
+        # without a question mark nothing tells the question from its context: kept whole
+        ("Jag är ny. Berätta om nära vård.", "Jag är ny. Berätta om nära vård."),
+    ],
+)
+def test_the_asking_sentences_of_a_message(message, asked):
+    from assistant.units import asked_part
+
+    assert asked_part(message) == asked
