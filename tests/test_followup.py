@@ -54,3 +54,14 @@ def test_the_asking_sentences_of_a_message(message, asked):
     from assistant.units import asked_part
 
     assert asked_part(message) == asked
+
+
+def test_the_robustness_rewrites_keep_the_question():
+    from evals.robustness import REWRITES, swapped
+
+    question = "När antogs målbilden för nära vård?"
+    assert REWRITES["no å/ä/ö"](question) == "Nar antogs malbilden for nara vard?"
+    once = swapped(question)
+    assert once == swapped(question) and once != question  # deterministic, and a change
+    assert sorted(once) == sorted(question) and len(once.split()) == len(question.split())
+    assert all(rewrite(question) for rewrite in REWRITES.values())
