@@ -120,6 +120,15 @@ def span(chunk: Chunk, first: str, last: str) -> str:
     return chunk.text[start : end + len(last)]
 
 
+def quoted(unit: Unit, lead: Unit | None, follow: Unit | None) -> str:
+    """What an answer quotes for a unit: from the sentence it points back to (`lead`) to what
+    it announces (`follow`), one span of the chunk."""
+    first, last = lead or unit, follow or unit
+    if follow is not None and unit.text in follow.text:  # a list with its lead-in
+        first = follow
+    return span(unit.chunk, first.text, last.text)
+
+
 def compose_quotes(
     question: str,
     units: list[tuple[Unit, Unit | None, Unit | None]],
@@ -134,13 +143,10 @@ def compose_quotes(
     parts: list[str] = []
     shown: list[Unit] = []
     for unit, lead, follow in units:
-        first, last = lead or unit, follow or unit
-        if follow is not None and unit.text in follow.text:  # a list with its lead-in
-            first = follow
-        text = span(unit.chunk, first.text, last.text)
+        text = quoted(unit, lead, follow)
         n = book.quote(unit.chunk, text)
         parts.append(_marked(text, n))
-        shown.append(last)
+        shown.append(follow or unit)
     chunks = {u.chunk.chunk_id: u.chunk for u, _, _ in units}
     notes = currency_notes(book.citations, chunks, today)
     if any(u.kind == "list" or "\n" in p for u, p in zip(shown, parts, strict=True)):

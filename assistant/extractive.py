@@ -8,11 +8,13 @@ from datetime import date
 
 import numpy as np
 
-from .compose import compose_quotes, refusal
+from ingest.text import word_count
+
+from .compose import compose_quotes, quoted, refusal
 from .language import is_english, names, names_and_swedish
 from .models import Answer, Hit
 from .policy import Action, AnswerPolicy, Decision, Evidence, RankingModel
-from .questions import asks_shape, focus_word, question_kind
+from .questions import asks_shape, focus_word, question_kind, requested
 from .scoring import (
     QueryTerm,
     Scored,
@@ -93,6 +95,9 @@ class ExtractiveAnswerer:
         asked = [n for n in names(question) if not english or n.isupper()]
         if any(not self.vocabulary.knows(name) for name in asked):
             evidence = replace(evidence, name_absent=1.0)
+        want = requested(question)
+        if want is not None and not any(want.search(s.unit.text) for s in ranked):
+            evidence = replace(evidence, requested_absent=1.0)
         return Assessment(kind, english, ranked, chosen, evidence, self.policy.decide(evidence))
 
     def answer(
@@ -198,9 +203,13 @@ def select(kind: str, ranked: list[Scored], close: float) -> list[Scored]:
     return chosen
 
 
+def shown(s: Scored) -> str:
+    """What the answer quotes for a chosen unit (compose.quoted)."""
+    return quoted(s.unit, s.lead, s.follow)
+
+
 def shown_words(s: Scored) -> int:
-    """The words a unit adds to the answer, with the lead-in or next line quoted beside it."""
-    return sum(len(u.text.split()) for u in (s.lead, s.unit, s.follow) if u is not None)
+    return word_count(shown(s))
 
 
 def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:
@@ -231,8 +240,6 @@ def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:
 
 
 def _overlaps(a: Scored, b: Scored) -> bool:
-    """Whether `a` would quote what `b` already shows: its unit inside b's unit, or b's unit
-    inside a's, or a's unit quoted beside b (b's lead-in or next line)."""
-    ta, tb = a.unit.text, b.unit.text
-    beside = [u.text for u in (b.lead, b.follow) if u is not None]
-    return ta in tb or tb in ta or ta in beside or (a.lead is not None and a.lead.text == tb)
+    """Whether one of the two would quote the other's unit again (inside its own unit, or in
+    the lead-in or the list quoted beside it)."""
+    return a.unit.text in shown(b) or b.unit.text in shown(a)

@@ -1,4 +1,5 @@
-"""Resolving follow-up questions ("Och vem leder den?") against the conversation."""
+"""What a message asks: its asking part, and follow-up questions ("Och vem leder den?")
+resolved against the conversation."""
 
 from __future__ import annotations
 
@@ -30,3 +31,19 @@ def carry_over(question: str, history: list[dict] | None) -> str:
         return question
     prev = previous_topic(history)
     return f"{question} {prev}" if prev else question
+
+
+def asked_part(message: str) -> str:
+    """The message from its first sentence that ends with "?": the statements before it are
+    the asker's context ("Jag är ny som enhetschef."), and as search words they pull in
+    passages about the wrong thing and hide the question word the answer's shape is read
+    from. Kept whole when there is no such sentence, when the message starts with it, or when
+    the question points back into what was said before it ("… färdplanen. När blir den
+    klar?")."""
+    from ingest.text import split_sentences
+
+    sentences = split_sentences(message)
+    first = next((i for i, s in enumerate(sentences) if s.endswith("?")), 0)
+    if not first or needs_context(sentences[first]):
+        return message
+    return " ".join(sentences[first:])

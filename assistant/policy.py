@@ -39,13 +39,17 @@ class Evidence:
     shape_missing: float  # the question asks for a shape (a person, a date, a number, an
     # e-mail address …) and the chosen units lack it (0–1); 0 when it asks for none
     english: float  # 1 for an English question: its words cannot match the Swedish text
+    requested_absent: float = 0.0  # 1 when the question names what it wants (an e-mail
+    # address, a phone number, a date, opening hours, a sum) and no candidate unit shows it:
+    # no unit clearly answers, so an answer is at most partial (a rule, not a weight)
     name_absent: float = 0.0  # 1 when the question names something (an acronym, a name)
     # that no passage of the corpus mentions: a rule, not a weight (see AnswerPolicy.decide)
     kind: str = "what"  # questions.question_kind: how often each kind goes unanswered is a
     # prior the fit learns (a number, a date or a person is what the sources most often omit)
 
     def vector(self) -> dict[str, float]:
-        out = {k: v for k, v in asdict(self).items() if k not in ("name_absent", "kind")}
+        rules = ("name_absent", "requested_absent", "kind")
+        out = {k: v for k, v in asdict(self).items() if k not in rules}
         return out | {f"kind_{k}": float(self.kind == k) for k in KINDS}
 
 
@@ -106,6 +110,8 @@ class AnswerPolicy:
             return Decision(Action.REFUSE, p, "none of the question's words is in the sources")
         if p < self.refuse_below:
             return Decision(Action.REFUSE, p, _why(evidence, p))
+        if evidence.requested_absent:
+            return Decision(Action.PARTIAL, p, "no passage shows what the question asks for")
         right = self.hedge.probability(features) if self.hedge else p
         if right < self.partial_below:
             return Decision(Action.PARTIAL, p, f"uncertain (p={p:.2f}, right={right:.2f})")

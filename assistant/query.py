@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from rapidfuzz import fuzz, process
 
-from ingest.text import tokens
+from ingest.text import fold_diacritics, tokens
 
 from .glossary import Term
 from .language import is_english, is_lexicon_word, is_swedish
@@ -73,15 +73,15 @@ class QueryExpander:
     def expand(self, query: str) -> str:
         """The query plus what it implies: an acronym's long form, and the corpus spelling of
         a word the corpus does not have."""
-        query, extra = self._rewrite(query)
-        return query if not extra else query + " " + " ".join(extra)
+        return self.rewrite(query)[1]
 
     def correct(self, question: str) -> str:
         """The question with its misspellings corrected and nothing added: what the answerer
         reads the question's kind from ("varfor" is "varför")."""
-        return self._rewrite(question)[0]
+        return self.rewrite(question)[0]
 
-    def _rewrite(self, query: str) -> tuple[str, list[str]]:
+    def rewrite(self, query: str) -> tuple[str, str]:
+        """(the query corrected, the query corrected and expanded)."""
         query = bounded(normalise(query))
         english = is_english(query)  # English words are not typos of Swedish ones
         extra: list[str] = []
@@ -91,20 +91,31 @@ class QueryExpander:
                 continue
             if english or word in self._known or len(word) < MIN_LENGTH or word.isdigit():
                 continue
-            if "-" in word and all(self._valid(part) for part in word.split("-")):
-                continue  # "e-postadress", "OECD-satsningen": valid parts, not a misspelling
-            if not is_swedish(word):  # a typo: the corpus spelling replaces it
-                match = self.closest_misspelt(word, TYPO_CUTOFF)
-            elif not is_lexicon_word(word):  # only a compound guess: a near-identical corpus
-                match = self.closest_misspelt(word, VARIANT_CUTOFF)  # word is likelier
-            else:  # a real word the corpus spells otherwise (a name): keep both
-                match = None
-                variant = self.closest(word, VARIANT_CUTOFF)
+            written = re.search(rf"\b{re.escape(word)}\b", query, re.I)
+            if written and written[0].isupper():  # an acronym or a name in capitals
+                continue
+            match = self._corrected(word)
+            if match is None and "-" not in word and is_lexicon_word(word):  # a real word the
+                variant = self.closest(word, VARIANT_CUTOFF)  # corpus spells otherwise: both
                 if variant:
                     extra.append(variant)
             if match:
                 query = re.sub(rf"\b{re.escape(word)}\b", _like(match), query, flags=re.I)
-        return query, extra
+        return query, query if not extra else query + " " + " ".join(extra)
+
+    def _corrected(self, word: str) -> str | None:
+        """The corpus spelling of a misspelt word, or None. A hyphenated word is corrected
+        part by part ("e-postadres" -> "e-postadress", not "postadress")."""
+        if "-" in word:
+            parts = word.split("-")
+            fixed = [p if self._valid(p) else self.closest_misspelt(p, TYPO_CUTOFF) for p in parts]
+            joined = "-".join(f or p for f, p in zip(fixed, parts, strict=True))
+            return joined if joined != word else None
+        if not is_swedish(word):  # a typo: the corpus spelling replaces it
+            return self.closest_misspelt(word, TYPO_CUTOFF)
+        if not is_lexicon_word(word):  # only a compound guess: a near-identical corpus word
+            return self.closest_misspelt(word, VARIANT_CUTOFF)  # is the likelier spelling
+        return None
 
     def _valid(self, part: str) -> bool:
         return len(part) < MIN_LENGTH or part in self._known or is_swedish(part)
@@ -127,9 +138,3 @@ def _like(replacement: str) -> Callable[[re.Match], str]:
     return lambda m: (
         replacement[:1].upper() + replacement[1:] if m[0][:1].isupper() else replacement
     )
-
-
-def fold_diacritics(word: str) -> str:
-    """å, ä -> a, ö -> o, é -> e …: the letters a keyboard without them gives."""
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -4,8 +4,9 @@ rank candidate answers (and are one feature of the answer policy); they never re
 from __future__ import annotations
 
 import re
+from functools import cache
 
-from ingest.text import SV_MONTHS
+from ingest.text import SV_MONTHS, fold_diacritics
 
 _WHO = re.compile(
     r"^\s*(och\s+)?(vem|vems|vilka personer|vilken person|vilken (organisation|nämnd|grupp|"
@@ -52,23 +53,30 @@ ORGANISATION = re.compile(
 )
 
 
-KINDS = ("who", "count", "when", "why", "define", "list", "what")  # what question_kind returns
+# in the order they are tried: "Vem …" before "Hur många …", a definition before a list
+_KINDS = (
+    ("who", _WHO, re.Pattern.search),
+    ("count", _COUNT, re.Pattern.search),
+    ("when", _WHEN, re.Pattern.search),
+    ("why", _WHY, re.Pattern.search),
+    ("define", _DEFINE, re.Pattern.match),
+    ("list", _LIST, re.Pattern.search),
+)
+KINDS = (*(kind for kind, _, _ in _KINDS), "what")  # what question_kind returns
 
 
 def question_kind(question: str) -> str:
-    if _WHO.search(question):
-        return "who"
-    if _COUNT.search(question):
-        return "count"
-    if _WHEN.search(question):
-        return "when"
-    if _WHY.search(question):
-        return "why"
-    if _DEFINE.match(question):
-        return "define"
-    if _LIST.search(question):
-        return "list"
+    # compared without diacritics as well: "nar antogs …" asks when, as "när antogs …" does
+    folded = fold_diacritics(question)
+    for kind, pattern, search in _KINDS:
+        if search(pattern, question) or search(_folded(pattern), folded):
+            return kind
     return "what"
+
+
+@cache
+def _folded(pattern: re.Pattern) -> re.Pattern:
+    return re.compile(fold_diacritics(pattern.pattern), pattern.flags)
 
 
 _FOCUS = re.compile(
@@ -135,7 +143,7 @@ REQUESTED = [
     # opening hours are answered by times of day ("8–16", "kl. 13.00")
     (re.compile(r"\b(öppettid\w*|öppet|opening hours|open)\b", re.I), CLOCK),
     # what something costs is answered by a sum of money
-    (re.compile(r"\b(kostar|kostnad\w*|pris\w*|budget\w*|costs?|price)\b", re.I), AMOUNT),
+    (re.compile(r"\b(kost(a|ar|ade|at|nad\w*)|pris\w*|budget\w*|cost\w*|price)\b", re.I), AMOUNT),
 ]
 
 

@@ -6,6 +6,7 @@ mutated one)."""
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from ingest.store import ChunkStore
 from .compose import currency_notes, refusal
 from .derived import DerivedIndex, load_or_build
 from .extractive import Assessment, ExtractiveAnswerer
-from .followup import carry_over, needs_context
+from .followup import asked_part, carry_over, needs_context
 from .glossary import Term
 from .models import Answer, Hit
 from .policy import AnswerPolicy, ranking_model
@@ -30,7 +31,7 @@ from .query import QueryExpander, for_encoder, normalise
 from .rerank import Reranker, build_reranker
 from .retrieval import HybridRetriever
 from .scoring import UnitScorer, UnitVectors, Vocabulary
-from .units import asked_part, strip_instructions
+from .units import strip_instructions
 
 if TYPE_CHECKING:  # imported where used: LangChain's chat stack and the loaders cost seconds
     from ingest.pipeline import IngestReport
@@ -75,6 +76,15 @@ class ChunkView:
     chunk: Chunk
     prev_chunk_id: str | None  # the chunks before and after it in its document
     next_chunk_id: str | None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    question: str  # the message's asking part, without instructions
+    instructed: bool  # instructions were removed from it
+    resolved: str  # resolved against the conversation (a follow-up carries its topic)
+    query: str  # resolved, corrected and expanded: what is searched
+    corrected: str  # the question with misspellings corrected: its kind is read from it
 
 
 class AssistantService:
@@ -276,19 +286,19 @@ class AssistantService:
         {"type": "answer", "answer": Answer}."""
         started = time.perf_counter()
         asked = self._check(question)
-        question, instructed = strip_instructions(asked)
-        question = asked_part(question)
-        if not question:
-            answer = refusal(asked, [], "only instructions, no question", instructions=True)
+        p = self._prepare(asked, history)
+        if p is None:
+            instructed = strip_instructions(asked)[1]
+            why = "only instructions, no question" if instructed else "no words in the question"
+            answer = refusal(asked, [], why, instructions=instructed)
             yield {"type": "delta", "text": answer.answer}
             yield {"type": "answer", "answer": answer}
             return
-        resolved = self.resolve(question, history)
-        query = self.expander.expand(resolved)
-        hits, vector = self._retrieve(query, 8)
-        assessment = self.extractive.assess(self.expander.correct(question), query, hits, vector)
+        question, resolved = p.question, p.resolved
+        hits, vector = self._retrieve(p.query, 8)
+        assessment = self.extractive.assess(p.corrected, p.query, hits, vector)
         extractive = self._extractive_answer(question, assessment, hits)
-        if instructed:
+        if p.instructed:
             extractive.notes.append("instructions in the question were ignored")
         if self.llm is not None and not self._worth_generating(hits):
             extractive = refusal(question, hits, "below the retrieval floor", english=False)
@@ -313,10 +323,25 @@ class AssistantService:
     def assess(self, question: str, history: list[dict] | None = None) -> Assessment | None:
         """The evidence and the policy's decision for a question, without composing an
         answer (evals fit the policy on these)."""
-        question = asked_part(strip_instructions(self._check(question))[0])
-        query = self.expander.expand(self.resolve(question, history))
-        hits, vector = self._retrieve(query, 8)
-        return self.extractive.assess(self.expander.correct(question), query, hits, vector)
+        p = self._prepare(self._check(question), history)
+        if p is None:
+            return None
+        hits, vector = self._retrieve(p.query, 8)
+        return self.extractive.assess(p.corrected, p.query, hits, vector)
+
+    def _prepare(self, asked: str, history: list[dict] | None) -> Prepared | None:
+        """What is searched and answered for a message: its asking part without instructions,
+        resolved against the conversation, corrected and expanded. None when no word is left
+        (only instructions, or only punctuation)."""
+        question, instructed = strip_instructions(asked)
+        question = asked_part(question)
+        if not re.search(r"\w", question):  # nothing left, or only "?" and "!!!"
+            return None
+        resolved = self.resolve(question, history)
+        corrected_resolved, query = self.expander.rewrite(resolved)
+        # the answer's shape is read from the question itself, not from what it carries over
+        corrected = corrected_resolved if resolved == question else self.expander.correct(question)
+        return Prepared(question, instructed, resolved, query, corrected)
 
     def _extractive_answer(
         self, question: str, assessment: Assessment | None, hits: list[Hit]

@@ -56,15 +56,3 @@ def strip_instructions(question: str) -> tuple[str, bool]:
     kept = [s for s in split_sentences(question) if not looks_like_injection(s)]
     cleaned = " ".join(kept).strip()
     return cleaned, cleaned != question.strip()
-
-
-def asked_part(message: str) -> str:
-    """The sentences of a message that ask. When some end with "?", the statements around
-    them are the asker's context or courtesy ("Jag är ny som enhetschef.", "Tack!"): as
-    search words they pull in passages about the wrong thing, and they hide the question
-    word the answer's shape is read from. A message without "?" is kept whole."""
-    from ingest.text import split_sentences
-
-    sentences = split_sentences(message)
-    asking = [s for s in sentences if s.endswith("?")]
-    return " ".join(asking) if asking and len(asking) < len(sentences) else message

@@ -32,7 +32,7 @@ from datetime import date
 
 import numpy as np
 
-from assistant.extractive import MAX_UNITS, WORD_CAP
+from assistant.extractive import MAX_UNITS, WORD_CAP, shown
 from assistant.policy import FITTED
 from assistant.service import AssistantService
 
@@ -140,7 +140,7 @@ def oof_ranking(xs, ys, names, c: float) -> list[np.ndarray]:
 
 
 def _shown(chosen) -> str:
-    return " ".join(u.text for s in chosen for u in (s.lead, s.unit, s.follow) if u is not None)
+    return " ".join(shown(s) for s in chosen)
 
 
 def choose_close(groups, scores: list[np.ndarray]) -> tuple[float, list[dict]]:

@@ -19,18 +19,15 @@ import json
 import random
 import re
 import statistics
-import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+
+from ingest.text import fold_diacritics
 
 from .dataset import Question, has_fact, load_questions
 
 RESULTS = Path(__file__).with_name("results") / "robustness.json"
 PREAMBLE = "Jag är ny i min roll och håller på att sätta mig in i hur vi samverkar. "
-
-
-def no_diacritics(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def swapped(text: str, seed: int = 7) -> str:
@@ -46,7 +43,7 @@ def swapped(text: str, seed: int = 7) -> str:
 
 REWRITES: dict[str, Callable[[str], str]] = {
     "as written": lambda q: q,
-    "no å/ä/ö": no_diacritics,
+    "no å/ä/ö": fold_diacritics,
     "lowercase, no punctuation": lambda q: re.sub(r"[?.!,]", "", q).lower(),
     "preamble": lambda q: PREAMBLE + q,
     "greeting and thanks": lambda q: f"Hej! {q} Tack på förhand!",

@@ -84,6 +84,12 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def fold_diacritics(text: str) -> str:
+    """å, ä -> a, ö -> o, é -> e …: the letters a keyboard without them gives."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def word_count(text: str) -> int:
     return len(text.split())
 

@@ -100,7 +100,14 @@ def test_a_question_whose_topic_is_not_in_the_sources_is_refused(service):
     assert answer.citations == [] and "[" not in answer.answer
 
 
-@pytest.mark.parametrize("question", ["Vad kostar färdplanen?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vad kostar färdplanen?",
+        "Vad kostade projektet Cross?",
+        "Vilka öppettider har vårdcentralerna?",
+    ],
+)
 def test_a_near_miss_is_hedged_or_refused(service, question):
     """The topic is in the sources but not the answer: refused, or hedged with the closest
     passages ("Källorna säger inte exakt det …"). Not every near-miss is caught (README,
@@ -236,6 +243,12 @@ def test_glossary_is_drawn_from_the_corpus(service):
     assert {"RUS", "MAS/MAR", "ViSam"} <= set(terms)
     for t in terms.values():
         assert t.term in service.chunk(t.chunk_id).chunk.text
+
+
+@pytest.mark.parametrize("message", ["?", "!!!", "Tack!"])
+def test_a_message_without_a_question_is_refused_not_answered_with_quotes(service, message):
+    answer = service.ask(message)
+    assert answer.refused and answer.citations == [], answer.answer
 
 
 def test_empty_and_overlong_questions_are_rejected(service):

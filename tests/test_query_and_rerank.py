@@ -22,11 +22,10 @@ from ingest.models import Chunk, DocumentMeta
         ("Vilka kommuner?", "Vilka kommuner?"),
         ("Vem leder natverket?", "Vem leder nätverken?"),  # å/ä/ö typed as a/o
         ("Vad säger malbilden?", "Vad säger målbilden?"),  # "mal|bild" is only a guess
-        ("Vad säger lagen?", "Vad säger lagen?"),
-        (
-            "Vilken e-postadress?",
-            "Vilken e-postadress?",
-        ),  # valid parts: not "postadress"  # a valid word, not "lägen" without dots
+        ("Vad säger lagen?", "Vad säger lagen?"),  # a valid word, not "lägen" without dots
+        ("Vilken e-postadress?", "Vilken e-postadress?"),  # valid parts, not "postadress"
+        ("Vilken e-postadres?", "Vilken e-postadress?"),  # corrected part by part
+        ("Vad gör NATVERKET?", "Vad gör NATVERKET?"),  # capitals: an acronym, not a typo
         ("Who leads the omställnigen?", "Who leads the omställnigen?"),  # English: untouched
     ],
 )
