@@ -65,6 +65,22 @@ _KINDS = (
 KINDS = (*(kind for kind, _, _ in _KINDS), "what")  # what question_kind returns
 
 
+# A frame that makes a question indirect ("Jag undrar vem …", "Kan du berätta när …")
+_INDIRECT = re.compile(
+    r"^\s*(?:jag\s+)?(?:undrar|undrade|vill veta|skulle vilja veta)\s+|"
+    r"^\s*(?:kan|kunde|skulle)\s+(?:du|ni)\s+(?:berätta|säga|förklara)"
+    r"(?:\s+för\s+mig)?\s+|^\s*(?:vet|veta)\s+(?:du|ni)\s+",
+    re.I,
+)
+
+
+def direct(question: str) -> str:
+    """The question without a frame that makes it indirect: "Jag undrar vem som leder …" asks
+    what "vem (som) leder …" asks. The frame's words are not search words, and the question
+    word after it decides the kind, as at the start of a direct question."""
+    return _INDIRECT.sub("", question, count=1) or question
+
+
 def question_kind(question: str) -> str:
     # compared without diacritics as well: "nar antogs …" asks when, as "när antogs …" does
     folded = fold_diacritics(question)

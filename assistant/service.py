@@ -28,6 +28,7 @@ from .glossary import Term
 from .models import Answer, Hit
 from .policy import AnswerPolicy, ranking_model
 from .query import QueryExpander, for_encoder, normalise
+from .questions import direct
 from .rerank import Reranker, build_reranker
 from .retrieval import HybridRetriever
 from .scoring import UnitScorer, UnitVectors, Vocabulary
@@ -334,7 +335,7 @@ class AssistantService:
         resolved against the conversation, corrected and expanded. None when no word is left
         (only instructions, or only punctuation)."""
         question, instructed = strip_instructions(asked)
-        question = asked_part(question)
+        question = direct(asked_part(question))
         if not re.search(r"\w", question):  # nothing left, or only "?" and "!!!"
             return None
         resolved = self.resolve(question, history)

@@ -9,6 +9,7 @@ Rewrites (deterministic; questions with history are left out, their follow-up is
 - lowercase, no punctuation: chat style;
 - a preamble: the asker's context before the question ("Jag är ny i min roll …");
 - a greeting and thanks around it;
+- made indirect ("Jag undrar vem leder …", word order as users often leave it);
 - two letters swapped in its longest word.
 Writes evals/results/robustness.json. Reported, never tuned on: the rewrites are fixed here."""
 
@@ -47,6 +48,7 @@ REWRITES: dict[str, Callable[[str], str]] = {
     "lowercase, no punctuation": lambda q: re.sub(r"[?.!,]", "", q).lower(),
     "preamble": lambda q: PREAMBLE + q,
     "greeting and thanks": lambda q: f"Hej! {q} Tack på förhand!",
+    "indirect (Jag undrar …)": lambda q: "Jag undrar " + q[:1].lower() + q[1:],
     "two letters swapped": swapped,
 }
 

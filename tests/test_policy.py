@@ -10,7 +10,7 @@ import pytest
 from assistant.compose import PARTIAL_LEAD, REFUSAL_LEAD, compose_quotes, refusal
 from assistant.extractive import MAX_UNITS, WORD_CAP, select, shown_words
 from assistant.policy import Action, AnswerPolicy, Evidence, LinearModel
-from assistant.questions import asks_shape, defines, question_kind, shape
+from assistant.questions import asks_shape, defines, direct, question_kind, shape
 from assistant.scoring import Scored
 from assistant.units import Unit
 from ingest.models import Chunk, DocumentMeta
@@ -93,6 +93,21 @@ def test_the_fitted_policy_loads():
 )
 def test_question_kinds(question, kind):
     assert question_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "asked", "kind"),
+    [
+        ("Jag undrar vem som leder nätverket.", "vem som leder nätverket.", "who"),
+        ("Kan du berätta när planen antogs?", "när planen antogs?", "when"),
+        ("Vet du hur många kommuner som är med?", "hur många kommuner som är med?", "count"),
+        ("Undrar vilka kommuner som ingår", "vilka kommuner som ingår", "list"),
+        ("Vem leder nätverket?", "Vem leder nätverket?", "who"),  # direct: as it is
+    ],
+)
+def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kind):
+    assert direct(question) == asked
+    assert question_kind(direct(question)) == kind
 
 
 @pytest.mark.parametrize(
