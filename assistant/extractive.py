@@ -197,9 +197,10 @@ def select(kind: str, ranked: list[Scored], close: float) -> list[Scored]:
             continue
         if any(_overlaps(s, c) or _overlaps(c, s) for c in chosen):
             continue
-        if words + shown_words(s) <= WORD_CAP:
+        n = shown_words(s)
+        if words + n <= WORD_CAP:
             chosen.append(s)
-            words += shown_words(s)
+            words += n
     return chosen
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.text import split_sentences
+
 _CONTEXT_WORDS = re.compile(
     r"^\s*(och|men|samt|också|även|vad mer|hur då|and|what about|also)\b|"
     # the pronouns that point back (personal and possessive, Swedish and English)
@@ -40,8 +42,6 @@ def asked_part(message: str) -> str:
     from. Kept whole when there is no such sentence, when the message starts with it, or when
     the question points back into what was said before it ("… färdplanen. När blir den
     klar?")."""
-    from ingest.text import split_sentences
-
     sentences = split_sentences(message)
     first = next((i for i, s in enumerate(sentences) if s.endswith("?")), 0)
     if not first or needs_context(sentences[first]):

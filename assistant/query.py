@@ -108,29 +108,31 @@ class QueryExpander:
         part by part ("e-postadres" -> "e-postadress", not "postadress")."""
         if "-" in word:
             parts = word.split("-")
-            fixed = [p if self._valid(p) else self.closest_misspelt(p, TYPO_CUTOFF) for p in parts]
+            fixed = [
+                p if self._valid(p) else self.closest(p, TYPO_CUTOFF, folded=True) for p in parts
+            ]
             joined = "-".join(f or p for f, p in zip(fixed, parts, strict=True))
             return joined if joined != word else None
         if not is_swedish(word):  # a typo: the corpus spelling replaces it
-            return self.closest_misspelt(word, TYPO_CUTOFF)
+            return self.closest(word, TYPO_CUTOFF, folded=True)
         if not is_lexicon_word(word):  # only a compound guess: a near-identical corpus word
-            return self.closest_misspelt(word, VARIANT_CUTOFF)  # is the likelier spelling
+            return self.closest(word, VARIANT_CUTOFF, folded=True)  # is the likelier spelling
         return None
 
     def _valid(self, part: str) -> bool:
         return len(part) < MIN_LENGTH or part in self._known or is_swedish(part)
 
-    def closest(self, word: str, cutoff: int) -> str | None:
-        found = process.extractOne(word, self._candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
-        return found[0] if found else None
-
-    def closest_misspelt(self, word: str, cutoff: int) -> str | None:
-        """`closest` compared without diacritics: users often type a for å/ä and o for ö
-        ("malbilden", "natverket")."""
-        found = process.extractOne(
-            fold_diacritics(word), self._folded, scorer=fuzz.ratio, score_cutoff=cutoff
-        )
-        return self._by_folded[found[0]] if found else None
+    def closest(self, word: str, cutoff: int, folded: bool = False) -> str | None:
+        """The corpus word nearest to `word`, at least `cutoff` similar; `folded` compares
+        without diacritics (a misspelling: users often type a for å/ä and o for ö)."""
+        if folded:
+            word, candidates = fold_diacritics(word), self._folded
+        else:
+            candidates = self._candidates
+        found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        if not found:
+            return None
+        return self._by_folded[found[0]] if folded else found[0]
 
 
 def _like(replacement: str) -> Callable[[re.Match], str]:

@@ -82,12 +82,9 @@ def direct(question: str) -> str:
 
 
 def question_kind(question: str) -> str:
-    # compared without diacritics as well: "nar antogs …" asks when, as "när antogs …" does
+    # compared without diacritics: "nar antogs …" asks when, as "när antogs …" does
     folded = fold_diacritics(question)
-    for kind, pattern, search in _KINDS:
-        if search(pattern, question) or search(_folded(pattern), folded):
-            return kind
-    return "what"
+    return next((kind for kind, p, search in _KINDS if search(_folded(p), folded)), "what")
 
 
 @cache
