@@ -7,6 +7,8 @@ import re
 
 from ingest.text import split_sentences
 
+from .units import is_question
+
 _CONTEXT_WORDS = re.compile(
     r"^\s*(och|men|samt|också|även|vad mer|hur då|and|what about|also)\b|"
     # the pronouns that point back (personal and possessive, Swedish and English)
@@ -43,7 +45,7 @@ def asked_part(message: str) -> str:
     the question points back into what was said before it ("… färdplanen. När blir den
     klar?")."""
     sentences = split_sentences(message)
-    first = next((i for i, s in enumerate(sentences) if s.endswith("?")), 0)
+    first = next((i for i, s in enumerate(sentences) if is_question(s)), 0)
     if not first or needs_context(sentences[first]):
         return message
     return " ".join(sentences[first:])

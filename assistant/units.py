@@ -30,7 +30,7 @@ def chunk_units(chunk: Chunk) -> list[Unit]:
 
 
 def is_question(text: str) -> bool:
-    return text.rstrip().endswith("?")
+    return text.rstrip().rstrip('"”»)').endswith("?")
 
 
 _INJECTION = re.compile(

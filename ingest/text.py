@@ -50,7 +50,8 @@ _PLACEHOLDER = "\u2063"  # invisible separator, never in source text
 _ABBREV_RE = re.compile(
     "|".join(re.escape(a) for a in sorted(_ABBREV, key=len, reverse=True)), re.IGNORECASE
 )
-_SENT_END = re.compile(r"(?<=[.!?])[\"”»)]*\s+(?=[\"”«(–\-]?\s?[A-ZÅÄÖ0-9])")
+# A closing quote or bracket after the full stop stays with its sentence ("… det?” Sedan …").
+_SENT_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”»)]))\s+(?=[\"”«(–\-]?\s?[A-ZÅÄÖ0-9])")
 
 
 def split_sentences(text: str) -> list[str]:

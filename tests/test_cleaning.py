@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ingest.chunking import chunk_document
 from ingest.clean import clean
 from ingest.loaders import load
@@ -119,11 +121,27 @@ def test_long_sections_are_split_with_overlap():
     assert chunks[1].text.startswith(shared) and 0 < len(shared.split()) <= 20
 
 
-def test_sentence_splitter_keeps_abbreviations():
-    assert split_sentences("Det gäller t.ex. dietister. Och bl.a. sår.") == [
-        "Det gäller t.ex. dietister.",
-        "Och bl.a. sår.",
-    ]
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "Det gäller t.ex. dietister. Och bl.a. sår.",
+            ["Det gäller t.ex. dietister.", "Och bl.a. sår."],
+        ),
+        # a closing quote or bracket stays with the sentence it closes
+        (
+            "Hon frågade: ”Vem leder det?” Sedan gick hon.",
+            ["Hon frågade: ”Vem leder det?”", "Sedan gick hon."],
+        ),
+        (
+            'Han sa "Klart." Nästa dag (i maj.) Slut.',
+            ['Han sa "Klart."', "Nästa dag (i maj.)", "Slut."],
+        ),
+        ('Han sa "Vad är det?" och gick.', ['Han sa "Vad är det?" och gick.']),
+    ],
+)
+def test_sentence_splitter(text, sentences):
+    assert split_sentences(text) == sentences
 
 
 def test_html_loader_keeps_main_text_headings_and_nested_lists(tmp_path):

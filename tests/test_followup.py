@@ -54,6 +54,11 @@ def test_a_follow_up_carries_the_previous_question():
             "Jag har en fråga om färdplanen. När blir den klar?",
             "Jag har en fråga om färdplanen. När blir den klar?",
         ),
+        # a question in quotes ends with its closing quote
+        (
+            "Min chef undrade. ”Vem leder nätverket för MAS?”",
+            "”Vem leder nätverket för MAS?”",
+        ),
         # without a question mark nothing tells the question from its context: kept whole
         ("Jag är ny. Berätta om nära vård.", "Jag är ny. Berätta om nära vård."),
     ],
