@@ -107,8 +107,8 @@ def focus_word(question: str) -> str | None:
     from .language import is_content
 
     m = _FOCUS.match(question)
-    if not m:
-        return None
+    if not m or _WHEN.match(question):
+        return None  # "Vilket år/datum …" asks for a date: the answer's shape, not a word
     words = re.findall(r"[\wåäöÅÄÖé-]+", m.group("rest").lower())[:2]
     return next((w for w in words if is_content(w)), None)
 

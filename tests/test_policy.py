@@ -10,7 +10,7 @@ import pytest
 from assistant.compose import PARTIAL_LEAD, REFUSAL_LEAD, compose_quotes, refusal
 from assistant.extractive import MAX_UNITS, WORD_CAP, select, shown_words
 from assistant.policy import Action, AnswerPolicy, Evidence, LinearModel
-from assistant.questions import asks_shape, defines, direct, question_kind, shape
+from assistant.questions import asks_shape, defines, direct, focus_word, question_kind, shape
 from assistant.scoring import Scored
 from assistant.units import Unit
 from ingest.models import Chunk, DocumentMeta
@@ -140,6 +140,22 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
 )
 def test_answer_shapes(kind, question, text, value):
     assert shape(kind, text, question=question) == value
+
+
+@pytest.mark.parametrize(
+    ("question", "focus"),
+    [
+        ("Hur stor budget har nätverket?", "budget"),
+        ("Vem är ordförande i nämnden?", "ordförande"),
+        ("Vilken kommun ligger längst norrut?", "kommun"),
+        # a date is what "Vilket år/datum" asks for: the answer's shape, not a word to find
+        ("Vilket år antogs målbilden?", None),
+        ("vilket datum var workshopen?", None),
+        ("Vad gör nätverket?", None),
+    ],
+)
+def test_the_focus_a_question_names(question, focus):
+    assert focus_word(question) == focus
 
 
 def test_only_some_questions_ask_for_a_shape():
