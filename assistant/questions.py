@@ -46,7 +46,7 @@ NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS}|miljon\w*|miljard\w*)\b", re.I)
 PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+){1,2}\b")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 ORGANISATION = re.compile(
-    r"\b\w*(nämnd|råd|rådet|styrelse|grupp|gruppen|nätverk|nätverket|förvaltning|område|"
+    r"\b\w*(nämnd|råd|rådet|styrelse|fullmäktige|grupp|gruppen|nätverk|nätverket|förvaltning|område|"
     r"enhet|regionen|kommunerna|kommun|myndighet|förbund|ansvarig|chef|ledare|samordnare|"
     r"funktion)\w*\b",
     re.I,

@@ -115,6 +115,7 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
     [
         ("who", "Vem leder?", "Ansvarig: Ingmar Ångman", 1.0),
         ("who", "Vem ansvarar?", "Socialnämnden ansvarar för detta.", 0.6),  # an organisation
+        ("who", "Vem antog strategin?", "Den antogs av regionfullmäktige 2018.", 0.6),
         ("who", "Vem kontaktar jag?", "Kontakta oss på info@region.se", 1.0),  # an e-mail
         ("who", "Vem är samverkansledare i norr?", "Samverkansledarna stödjer arbetet.", 0.0),
         ("who", "Vem leder Anna Berg?", "Anna Berg leder nätverket.", 0.6),  # the network
