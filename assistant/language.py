@@ -28,6 +28,13 @@ from ingest.text import tokens
 QUESTION_WORDS = frozenset(
     {"vem", "vems", "vilka", "vilken", "vilket", "vad", "när", "hur", "varför", "var", "vart"}
 )
+# "Hur ofta/länge/många …" ask for a frequency, a duration, a number: the word after "hur"
+# is part of the question word (the answer's shape, read in questions.py), not a topic word.
+_QUESTION_PHRASE = re.compile(
+    r"\b(hur|how)\s+(ofta|länge|många|mycket|stor|stort|stora|lång|långt|långa|gammal|gamla|"
+    r"snart|tidigt|often|long|many|much)\b",
+    re.I,
+)
 ENGLISH_STOPWORDS = frozenset(STOPWORDS_EN)
 STOPWORDS = frozenset(STOPWORDS_SWEDISH) | ENGLISH_STOPWORDS | QUESTION_WORDS
 _stemmer = Stemmer.Stemmer("swedish")
@@ -48,6 +55,12 @@ def term(word: str) -> str:
 
 def _lemma(word: str) -> str:
     return simplemma.lemmatize(word, lang="sv").lower()
+
+
+def without_question_phrases(text: str) -> str:
+    """The text with "hur ofta" read as one question word ("Hur ofta träffas de?" ->
+    "hur träffas de?"): a word no answer contains would count as missing from the sources."""
+    return _QUESTION_PHRASE.sub(r"\1", text)
 
 
 def is_content(word: str) -> bool:

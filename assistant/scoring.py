@@ -14,7 +14,7 @@ import numpy as np
 from ingest.models import Chunk
 from ingest.text import tokens
 
-from .language import compound_parts, is_content, term
+from .language import compound_parts, is_content, term, without_question_phrases
 from .models import Hit
 from .questions import defined_term, defines, shape
 from .units import Unit, chunk_units, is_question, looks_like_injection
@@ -76,7 +76,7 @@ class Vocabulary:
 
     def query_terms(self, text: str) -> list[QueryTerm]:
         out: dict[str, QueryTerm] = {}
-        for tok in tokens(text):
+        for tok in tokens(without_question_phrases(text)):
             for word in [tok, *re.split(r"[-/]", tok)] if ("-" in tok or "/" in tok) else [tok]:
                 if not is_content(word):
                     continue

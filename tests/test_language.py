@@ -139,3 +139,18 @@ def test_names_a_question_mentions(text, found):
     from assistant.language import names
 
     assert names(text) == found
+
+
+@pytest.mark.parametrize(
+    ("question", "kept"),
+    [
+        ("Hur ofta träffas nätverket?", "Hur träffas nätverket?"),
+        ("hur länge gäller avtalen", "hur gäller avtalen"),
+        ("How many municipalities?", "How municipalities?"),
+        # a verb after "hur" is what the question is about: kept
+        ("Hur fungerar samverkan?", "Hur fungerar samverkan?"),
+        ("Man träffas ofta.", "Man träffas ofta."),  # "ofta" outside the question phrase
+    ],
+)
+def test_the_word_after_hur_belongs_to_the_question_word(question, kept):
+    assert language.without_question_phrases(question) == kept
