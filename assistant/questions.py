@@ -82,8 +82,13 @@ def direct(question: str) -> str:
 
 
 def question_kind(question: str) -> str:
-    # compared without diacritics: "nar antogs …" asks when, as "när antogs …" does
+    """The kind of the question as written; failing that, compared without diacritics ("nar
+    antogs …" asks when, as "när antogs …" does). Written first: folding merges "är" and "år",
+    and "Vilka är …" is no question about years."""
     folded = fold_diacritics(question)
+    for kind, pattern, search in _KINDS:
+        if search(pattern, question):
+            return kind
     return next((kind for kind, p, search in _KINDS if search(_folded(p), folded)), "what")
 
 
