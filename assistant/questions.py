@@ -74,10 +74,25 @@ _INDIRECT = re.compile(
 )
 
 
+# The same frame after a statement: "Jag är ny här och undrar vem som leder …"
+_EMBEDDED_INDIRECT = re.compile(
+    r"(?:,\s*|\s(?:och|men)\s+)(?:jag\s+)?(?:undrar|undrade|vill veta|skulle vilja veta)\s+"
+    r"(?=(?:vem|vems|vad|när|var|vart|hur|vilk\w*|varför|om)\b)",
+    re.I,
+)
+# A topic named first, then the question: "Kunskapsstyrning – vilka delar består den av?"
+_CLAUSE = re.compile(r"\s[–-]\s+|:\s+")
+
+
 def direct(question: str) -> str:
     """The question without a frame that makes it indirect: "Jag undrar vem som leder …" asks
     what "vem (som) leder …" asks. The frame's words are not search words, and the question
-    word after it decides the kind, as at the start of a direct question."""
+    word after it decides the kind, as at the start of a direct question. After a statement
+    ("Jag är ny här och undrar vem …") the statement goes too, as before a question mark
+    (followup.asked_part)."""
+    embedded = _EMBEDDED_INDIRECT.search(question)
+    if embedded:
+        return question[embedded.end() :]
     return _INDIRECT.sub("", question, count=1) or question
 
 
@@ -85,11 +100,15 @@ def question_kind(question: str) -> str:
     """The kind of the question as written; failing that, compared without diacritics ("nar
     antogs …" asks when, as "när antogs …" does). Written first: folding merges "är" and "år",
     and "Vilka är …" is no question about years."""
-    folded = fold_diacritics(question)
+    # the question, then the clause after a topic named first ("Kunskapsstyrning – vilka …")
+    clauses = [question, *(question[m.end() :] for m in _CLAUSE.finditer(question))]
     for kind, pattern, search in _KINDS:
-        if search(pattern, question):
+        if any(search(pattern, clause) for clause in clauses):
             return kind
-    return next((kind for kind, p, search in _KINDS if search(_folded(p), folded)), "what")
+    folded = [fold_diacritics(clause) for clause in clauses]
+    return next(
+        (kind for kind, p, search in _KINDS if any(search(_folded(p), f) for f in folded)), "what"
+    )
 
 
 @cache

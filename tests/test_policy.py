@@ -106,6 +106,19 @@ def test_question_kinds(question, kind):
         ("Vet du hur många kommuner som är med?", "hur många kommuner som är med?", "count"),
         ("Undrar vilka kommuner som ingår", "vilka kommuner som ingår", "list"),
         ("Vem leder nätverket?", "Vem leder nätverket?", "who"),  # direct: as it is
+        # after a statement: the statement goes too, as before a question mark
+        (
+            "Jag är ny här och undrar vem som leder MAS-nätverket?",
+            "vem som leder MAS-nätverket?",
+            "who",
+        ),
+        # a topic named first, then the question: the kind is the question's
+        (
+            "Kunskapsstyrning – vilka delar består den av?",
+            "Kunskapsstyrning – vilka delar består den av?",
+            "list",
+        ),
+        ("Färdplanen: när blir den klar?", "Färdplanen: när blir den klar?", "when"),
     ],
 )
 def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kind):
