@@ -41,6 +41,7 @@ _stemmer = Stemmer.Stemmer("swedish")
 # Bounded caches: a question of random long words must not grow memory without limit.
 _CACHE = 20_000
 _MIN_PART = 3  # shorter pieces are linking letters or prefixes, not words
+_MIN_KNOWN_PART = 4
 _MAX_WORD = 40  # longer tokens are not words (no Swedish compound in the lexicon is longer)
 _LINKING = ("s", "e", "a", "o", "u")  # fogemorfem: chef-s-nätverk, hälso-, kvinno-
 
@@ -150,39 +151,47 @@ def is_lexicon_word(word: str) -> bool:
 def compound_parts(word: str) -> tuple[str, ...]:
     """The terms of a compound's parts, its head last, or () when the word is not a
     compound the lexicon can explain: socialchefsnätverket -> (social, chef, nätverk).
-    A word the lexicon knows whole ("nätverket", "samverkan") is not split."""
+    A word the lexicon knows whole splits only into parts of four letters or more, none of
+    them a particle (områdeschef -> område, chef; "nätverket" and "tillgänglighet" stay
+    whole)."""
     word = word.lower()
     if len(word) < 2 * _MIN_PART or len(word) > _MAX_WORD or not word.isalpha():
         return ()
     words, _ = _lexicon()
-    if word in words or _lemma(word) in words:
+    known = word in words or _lemma(word) in words
+    # a word the lexicon knows whole splits only into parts of four letters or more: "områdes|
+    # chef" holds the "chef" a question asks for, "nät|verk" and "sam|verkan" stay whole
+    parts = _split(word, _MIN_KNOWN_PART if known else _MIN_PART)
+    if known and parts and parts[0] in STOPWORDS:  # a particle: "till|gänglighet"
         return ()
-    parts = _split(word)
     return tuple(term(p) for p in parts) if parts else ()
 
 
-def _split(word: str) -> list[str] | None:
+def _split(word: str, least: int = _MIN_PART) -> list[str] | None:
     """Longest head first: a head the lexicon lets end a compound (by its lemma), and a
-    modifier that is a word, a word plus a linking letter, or itself a compound."""
+    modifier that is a word, a word plus a linking letter, or itself a compound; every part
+    at least `least` letters."""
     words, heads = _lexicon()
-    for i in range(_MIN_PART, len(word) - _MIN_PART + 1):
+    for i in range(least, len(word) - least + 1):
         head = word[i:]
         head_lemma = _lemma(head)
         if head_lemma not in heads and head not in heads:
             continue
-        modifier = _modifier(word[:i], words)
+        modifier = _modifier(word[:i], words, least)
         if modifier is not None:
             return [*modifier, head_lemma if head_lemma in heads else head]
     return None
 
 
-def _modifier(text: str, words: frozenset[str]) -> list[str] | None:
-    if text in words and len(text) >= _MIN_PART:
+def _modifier(text: str, words: frozenset[str], least: int) -> list[str] | None:
+    if text in words and len(text) >= least:
         return [text]
-    if text.endswith(_LINKING) and text[:-1] in words and len(text) > _MIN_PART:
+    if text.endswith(_LINKING) and text[:-1] in words and len(text) > least:
         return [text[:-1]]
-    if len(text) >= 2 * _MIN_PART:
-        inner = _split(text) or (_split(text[:-1]) if text.endswith(_LINKING) else None)
+    if len(text) >= 2 * least:
+        inner = _split(text, least) or (
+            _split(text[:-1], least) if text.endswith(_LINKING) else None
+        )
         return inner
     return None
 
