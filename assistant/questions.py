@@ -163,8 +163,10 @@ def _new_organisation(text: str, question: str) -> bool:
 YEAR_ONLY = re.compile(r"^(19|20)\d{2}$")
 DAY_MONTH = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I)
 PHONE = re.compile(r"\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b|\+46")
+# How often names a period ("varje månad", "två gånger per år", "årligen"); "regelbundet"
+# says only that something recurs, which does not answer "Hur ofta …?"
 FREQUENCY = re.compile(
-    r"\b(varje|gång|gånger|regelbundet|årligen|månad\w*|vecka\w*|per år)\b", re.I
+    r"\b(varje|gång|gånger|årligen|dagligen|månad\w*|vecka\w*|veckovis|per år)\b", re.I
 )
 CLOCK = re.compile(r"\bkl\.?\s?\d|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s?[-–]\s?\d{1,2}\b(?![-–]\d)")
 AMOUNT = re.compile(
