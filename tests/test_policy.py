@@ -136,6 +136,8 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
         ("who", "Vem är samverkansledare i norr?", "Samverkansledarna stödjer arbetet.", 0.0),
         ("who", "Vem leder Anna Berg?", "Anna Berg leder nätverket.", 0.6),  # the network
         ("who", "Vem efterträdde Anna Berg?", "Anna Berg var ordförande.", 0.0),  # no one new
+        ("who", "Vem efterträdde Anna Berg?", "Anna Berg Ordförande", 0.0),  # a title after
+        ("who", "Vem efterträdde Anna Berg?", "Efter Anna Berg kom Per Ek.", 1.0),
         ("when", "När?", "sedan 2018", 1.0),
         ("when", "När?", "när patienten skrivs ut", 1.0),  # a condition answers "när"
         ("count", "Hur många?", "under 2019–2022", 0.0),  # years do not count anything
