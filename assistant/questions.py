@@ -215,6 +215,15 @@ def has_count(text: str, question: str = "") -> bool:
     )
 
 
+def has_date(text: str, question: str = "") -> bool:
+    """A date or time expression that the question does not already give: the "2030" of
+    "När beslutades målbilden för 2030?" does not answer it."""
+    given = set(re.findall(r"\d+", question))
+    return any(
+        not (set(re.findall(r"\d+", m.group(0))) & given) for m in DATE_LIKE.finditer(text)
+    )
+
+
 def shape(kind: str, text: str, is_list: bool = False, question: str = "") -> float:
     """How well a text has the shape the question asks for, 0–1."""
     want = requested(question) if question else None
@@ -226,7 +235,7 @@ def shape(kind: str, text: str, is_list: bool = False, question: str = "") -> fl
                 return 1.0
             return 0.6 if _new_organisation(text, question) else 0.0
         case "when":
-            return 1.0 if DATE_LIKE.search(text) else 0.0
+            return 1.0 if has_date(text, question) else 0.0
         case "count":
             return 1.0 if has_count(text, question) else 0.0
         case "list":

@@ -140,6 +140,8 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
         ("who", "Vem efterträdde Anna Berg?", "Efter Anna Berg kom Per Ek.", 1.0),
         ("when", "När?", "sedan 2018", 1.0),
         ("when", "När?", "när patienten skrivs ut", 1.0),  # a condition answers "när"
+        ("when", "När beslutades målbilden för 2030?", "Målbilden för 2030 ska beslutas.", 0.0),
+        ("when", "När beslutades målbilden för 2030?", "Den beslutades 2022.", 1.0),
         ("count", "Hur många?", "under 2019–2022", 0.0),  # years do not count anything
         ("count", "Hur många?", "tolv kommuner", 1.0),
         ("count", "Hur många av de tolv kommunerna?", "Länets tolv kommuner", 0.0),
