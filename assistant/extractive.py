@@ -3,6 +3,7 @@ policy decide (policy.py), selects the units that answer and quotes them verbati
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -14,7 +15,16 @@ from .compose import compose_quotes, quoted, refusal
 from .language import is_english, names, names_and_swedish
 from .models import Answer, Hit
 from .policy import Action, AnswerPolicy, Decision, Evidence, RankingModel
-from .questions import asks_shape, focus_word, question_kind, requested
+from .questions import (
+    EMAIL,
+    PHONE,
+    asks_shape,
+    focus_word,
+    people,
+    question_kind,
+    requested,
+    shows_contact,
+)
 from .scoring import (
     QueryTerm,
     Scored,
@@ -96,9 +106,21 @@ class ExtractiveAnswerer:
         if any(not self.vocabulary.knows(name) for name in asked):
             evidence = replace(evidence, name_absent=1.0)
         want = requested(question)
-        if want is not None and not any(want.search(s.unit.text) for s in ranked):
+        if want is not None and not self._shown_anywhere(want, question, ranked):
             evidence = replace(evidence, requested_absent=1.0)
         return Assessment(kind, english, ranked, chosen, evidence, self.policy.decide(evidence))
+
+    @staticmethod
+    def _shown_anywhere(want: re.Pattern, question: str, ranked: list[Scored]) -> bool:
+        """Whether a candidate unit shows what the question asks for; a person's e-mail
+        address or number near that person's name in the passage."""
+        if want not in (EMAIL, PHONE):
+            return any(want.search(s.unit.text) for s in ranked)
+        names = people(question)
+        return any(
+            want.search(s.unit.text) and shows_contact(want, s.unit.chunk.text, names)
+            for s in ranked
+        )
 
     def answer(
         self,

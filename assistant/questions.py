@@ -149,7 +149,7 @@ def has_person(text: str, question: str = "") -> bool:
     "Vem efterträdde Karin Sundin?", no one new)."""
     asked = set(re.findall(r"\w+", question.lower()))
     return any(
-        not m.group(0).startswith(("Region", "Örebro", "Område", "Specifika", "Regionala"))
+        not m.group(0).startswith(_NOT_PEOPLE)
         and not asked & set(m.group(0).lower().replace("-", " ").split())
         for m in PERSON.finditer(text)
     )
@@ -188,6 +188,27 @@ REQUESTED = [
 ]
 
 
+_NOT_PEOPLE = ("Region", "Örebro", "Område", "Specifika", "Regionala")
+CONTACT_WINDOW = 200  # characters: a contact block lists a person's address and number
+
+
+def people(text: str) -> list[str]:
+    """The names of people a text mentions (two or three capitalised words)."""
+    return [m.group(0) for m in PERSON.finditer(text) if not m.group(0).startswith(_NOT_PEOPLE)]
+
+
+def shows_contact(want: re.Pattern, text: str, names: list[str]) -> bool:
+    """Whether the text shows the e-mail address or phone number asked for, and, when the
+    question names people, within a contact block's reach of one of them: the switchboard
+    number on the page does not answer "Vilket telefonnummer har Johanna Ek?"."""
+    found = [m.start() for m in want.finditer(text)]
+    if not found or not names:
+        return bool(found)
+    low = text.lower()
+    at = [m.start() for n in names for m in re.finditer(re.escape(n.split()[-1].lower()), low)]
+    return any(abs(f - a) <= CONTACT_WINDOW for f in found for a in at)
+
+
 def requested(question: str) -> re.Pattern | None:
     """The pattern an answer must show when the question names what it wants (an e-mail
     address, a phone number, a date, a frequency, opening hours, an amount)."""
@@ -219,9 +240,7 @@ def has_date(text: str, question: str = "") -> bool:
     """A date or time expression that the question does not already give: the "2030" of
     "När beslutades målbilden för 2030?" does not answer it."""
     given = set(re.findall(r"\d+", question))
-    return any(
-        not (set(re.findall(r"\d+", m.group(0))) & given) for m in DATE_LIKE.finditer(text)
-    )
+    return any(not (set(re.findall(r"\d+", m.group(0))) & given) for m in DATE_LIKE.finditer(text))
 
 
 def shape(kind: str, text: str, is_list: bool = False, question: str = "") -> float:

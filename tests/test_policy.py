@@ -181,6 +181,29 @@ def test_the_focus_a_question_names(question, focus):
     assert focus_word(question) == focus
 
 
+@pytest.mark.parametrize(
+    ("question", "text", "shown"),
+    [
+        # the switchboard number does not answer for a person named in the question
+        (
+            "Vilket telefonnummer har Johanna Ek?",
+            "Johanna Ek – Utvecklingsledare: Folkhälsa\n" + "Annat. " * 60 + "Växel: 019-602 10 00",
+            False,
+        ),
+        (
+            "Vilket telefonnummer har Anders Bro?",
+            "Anders Bro – E-post: a@b.se\nTelefon: 072-146 87 81",
+            True,
+        ),
+        ("Vilket telefonnummer har regionen?", "Växel: 019-602 10 00", True),  # no one named
+    ],
+)
+def test_a_persons_contact_details_stand_near_the_name(question, text, shown):
+    from assistant.questions import PHONE, people, shows_contact
+
+    assert shows_contact(PHONE, text, people(question)) is shown
+
+
 def test_only_some_questions_ask_for_a_shape():
     assert asks_shape("who", "Vem?") and asks_shape("what", "Vilket telefonnummer har hon?")
     assert not asks_shape("what", "Vad gör nätverket?")
