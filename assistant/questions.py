@@ -133,8 +133,10 @@ def focus_word(question: str) -> str | None:
     m = _FOCUS.match(question)
     if not m or _WHEN.match(question):
         return None  # "Vilket år/datum …" asks for a date: the answer's shape, not a word
-    words = re.findall(r"[\wåäöÅÄÖé-]+", m.group("rest").lower())[:2]
-    return next((w for w in words if is_content(w)), None)
+    words = re.findall(r"[\wåäöÅÄÖé-]+", m.group("rest").lower())
+    if len(words) > 2 and words[1] == "av":  # "Vilken del av regionen …": regionen
+        words = words[2:]
+    return next((w for w in words[:2] if is_content(w)), None)
 
 
 def defined_term(question: str) -> str | None:

@@ -171,6 +171,7 @@ def test_answer_shapes(kind, question, text, value):
         ("Hur stor budget har nätverket?", "budget"),
         ("Vem är ordförande i nämnden?", "ordförande"),
         ("Vilken kommun ligger längst norrut?", "kommun"),
+        ("Vilken del av regionen driver nätverken?", "regionen"),  # a part of what follows
         # a date is what "Vilket år/datum" asks for: the answer's shape, not a word to find
         ("Vilket år antogs målbilden?", None),
         ("vilket datum var workshopen?", None),
