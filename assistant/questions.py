@@ -117,7 +117,7 @@ def _folded(pattern: re.Pattern) -> re.Pattern:
 
 
 _FOCUS = re.compile(
-    r"^\s*(?:och\s+|men\s+)?(?:vilken|vilket|vem är|vad är|vad heter|vad kostar|"
+    r"^\s*(?:och\s+|men\s+)?(?:vilken|vilket|vem är|vad heter|vad kostar|"
     r"hur (?:stor|stort|stora|många|mycket))\s+(?P<rest>.+)$",
     re.I,
 )
