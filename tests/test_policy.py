@@ -176,6 +176,7 @@ def test_answer_shapes(kind, question, text, value):
         ("Vilket år antogs målbilden?", None),
         ("vilket datum var workshopen?", None),
         ("Vad gör nätverket?", None),
+        ("Vad är egentligen tanken med färdplanen?", None),  # "Vad är" names no focus
     ],
 )
 def test_the_focus_a_question_names(question, focus):
