@@ -207,7 +207,11 @@ def shows_contact(want: re.Pattern, text: str, names: list[str]) -> bool:
     if not found or not names:
         return bool(found)
     low = text.lower()
-    at = [m.start() for n in names for m in re.finditer(re.escape(n.split()[-1].lower()), low)]
+    at = [
+        m.start()
+        for n in names
+        for m in re.finditer(rf"\b{re.escape(n.split()[-1].lower())}\b", low)
+    ]
     return any(abs(f - a) <= CONTACT_WINDOW for f in found for a in at)
 
 

@@ -198,6 +198,8 @@ def test_the_focus_a_question_names(question, focus):
             True,
         ),
         ("Vilket telefonnummer har regionen?", "Växel: 019-602 10 00", True),  # no one named
+        # the surname as a word, not inside another ("Ek" in "Eklundavägen")
+        ("Vilket telefonnummer har Johanna Ek?", "Eklundavägen 1, tel 019-602 10 00", False),
     ],
 )
 def test_a_persons_contact_details_stand_near_the_name(question, text, shown):
