@@ -54,8 +54,10 @@ def test_the_split_is_the_seeded_one():
 
     qs = load_questions(DEFAULT_QUESTIONS)
     # sets A and B were split in one run, set C (written later) in a second, same seed;
-    # sets D and E (written to widen the fitting data) went to dev whole
-    for prefixes, share in ((("ua-", "ub-"), 0.4), (("uc-",), 0.4), (("ud-", "ue-"), 1.0)):
+    # sets D and E (written to widen the fitting data) went to dev whole, and so did set F
+    # (run once first as an unseen check)
+    runs = ((("ua-", "ub-"), 0.4), (("uc-",), 0.4), (("ud-", "ue-"), 1.0), (("uf-",), 1.0))
+    for prefixes, share in runs:
         new = [q for q in qs if q.id.startswith(prefixes)]
         again = assign([{"id": q.id, "kind": q.kind} for q in new], dev_share=share)
         assert {q["id"]: q["split"] for q in again} == {q.id: q.split for q in new}
