@@ -89,7 +89,7 @@ def parse_blocks(paragraphs: list[tuple[str, int | None]]) -> list[Block]:
         elif not marked and nxt is not None and looks_like_heading(para):
             blocks.append(Block("heading", para, page, 1))
         elif all(BULLET.match(ln) for ln in para.split("\n")):
-            if blocks and blocks[-1].kind in ("list", "para"):
+            if blocks and (blocks[-1].kind == "list" or _introduces(blocks[-1])):
                 blocks[-1].kind = "list"  # a list stays with its lead-in (or its previous items)
                 blocks[-1].text += "\n" + para
             else:
@@ -99,6 +99,13 @@ def parse_blocks(paragraphs: list[tuple[str, int | None]]) -> list[Block]:
             blocks.append(Block(kind, para, page))
         i += 1
     return blocks
+
+
+def _introduces(block: Block) -> bool:
+    """A paragraph is a list's lead-in when it ends with a colon or is one sentence; a
+    paragraph of several sentences before a list is prose of its own."""
+    text = block.text.rstrip()
+    return block.kind == "para" and (text.endswith(":") or len(split_sentences(text)) == 1)
 
 
 def looks_like_heading(para: str) -> bool:

@@ -85,6 +85,19 @@ def test_a_list_stays_with_its_lead_in():
     assert "• Vård- och omsorgschefer – Ansvarig: Emma Svanberg" in holder.text
 
 
+def test_prose_of_several_sentences_is_no_lead_in():
+    # omstallningen-till-nara-vard: a paragraph ending "… i den färdplan som just nu arbetas
+    # fram.", then an illustration, then a list of reasons without a lead-in of its own
+    chunks = chunks_of(CORPUS / "omstallningen-till-nara-vard.txt")
+    first = "• Dels har vårdbehovet förändrats."
+    holder = next(c for c in chunks if first in c.text)
+    assert "arbetas fram.\n• Dels" not in holder.text
+    # a one-sentence paragraph before a list still leads into it (handlingsplan's risks)
+    doc = LoadedDocument(Path("x.txt"), [Page(1, "Risker har framkommit.\n\n• Resursbrist\n• Tid")])
+    (only,) = chunk_document(doc, DocumentMeta(doc_id="x", title="X"))
+    assert "Risker har framkommit.\n• Resursbrist" in only.text
+
+
 def test_contact_cards_are_not_headings():
     chunks = chunks_of(CORPUS / "omstallningen-till-nara-vard.txt")
     assert all("Malin Duckert Ek" not in part for c in chunks for part in c.heading_path)
