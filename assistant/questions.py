@@ -117,7 +117,7 @@ def _folded(pattern: re.Pattern) -> re.Pattern:
 
 
 _FOCUS = re.compile(
-    r"^\s*(?:och\s+|men\s+)?(?:vilken|vilket|vem är|vad heter|vad kostar|"
+    r"^\s*(?:och\s+|men\s+)?(?:vem är|vad heter|vad kostar|"
     r"hur (?:stor|stort|stora|många|mycket))\s+(?P<rest>.+)$",
     re.I,
 )
@@ -125,14 +125,16 @@ _FOCUS = re.compile(
 
 def focus_word(question: str) -> str | None:
     """What a question asks about, when its first words name it: the first content word after
-    "Vilken/Vilket/Hur många/Vem är …" ("Hur stor budget …" -> budget, "Vem är ordförande
-    …" -> ordförande). None when the question does not name it there. "Vilka X" is left out:
-    a list answers it by naming the members, rarely with the category word X."""
+    "Hur många/Hur stor/Vem är/Vad heter/Vad kostar …" ("Hur stor budget …" -> budget, "Vem
+    är ordförande …" -> ordförande). None when the question does not name it there.
+    "Vilken X"/"Vilka X" are left out: the answer names a member of X ("Vilken yrkesgrupp …"
+    -> dietister), rarely the word X; so is "Vad är …", whose next word is as often an adverb
+    or a frame ("egentligen", "tanken med") as the thing asked about."""
     from .language import is_content
 
     m = _FOCUS.match(question)
-    if not m or _WHEN.match(question):
-        return None  # "Vilket år/datum …" asks for a date: the answer's shape, not a word
+    if not m:
+        return None
     words = re.findall(r"[\wåäöÅÄÖé-]+", m.group("rest").lower())
     if len(words) > 2 and words[1] == "av":  # "Vilken del av regionen …": regionen
         words = words[2:]
