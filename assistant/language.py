@@ -30,10 +30,12 @@ QUESTION_WORDS = frozenset(
 )
 # "Hur ofta/länge/många …" ask for a frequency, a duration, a number: the word after "hur"
 # is part of the question word (the answer's shape, read in questions.py), not a topic word.
+DEGREE_WORDS = (
+    "ofta", "länge", "många", "mycket", "stor", "stort", "stora", "lång", "långt", "långa",
+    "gammal", "gamla", "snart", "tidigt",
+)  # fmt: skip
 _QUESTION_PHRASE = re.compile(
-    r"\b(hur|how)\s+(ofta|länge|många|mycket|stor|stort|stora|lång|långt|långa|gammal|gamla|"
-    r"snart|tidigt|often|long|many|much)\b",
-    re.I,
+    rf"\b(hur|how)\s+({'|'.join((*DEGREE_WORDS, 'often', 'long', 'many', 'much'))})\b", re.I
 )
 ENGLISH_STOPWORDS = frozenset(STOPWORDS_EN)
 STOPWORDS = frozenset(STOPWORDS_SWEDISH) | ENGLISH_STOPWORDS | QUESTION_WORDS

@@ -105,6 +105,7 @@ def _hand_kept_lists() -> dict[str, list[str]]:
 
     return {
         "language.QUESTION_WORDS": sorted(language.QUESTION_WORDS),
+        "language.DEGREE_WORDS": list(language.DEGREE_WORDS),
         "scoring.ANAPHORA": words(scoring.ANAPHORA),
         "scoring.ELABORATION": words(scoring.ELABORATION),
         "questions.ORGANISATION": words(questions.ORGANISATION),
