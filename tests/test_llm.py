@@ -236,7 +236,7 @@ def test_stream_after_llm_error_shows_the_extractive_answer(with_llm, before):
     assert shown_text(events) == events[-1]["answer"].answer
 
 
-PARAPHRASE_Q = "När klubbades handlingsplanen för sammanhållen vård och omsorg?"
+PARAPHRASE_Q = "När klubbades handlingsplanen för sammanhållen vård och omsorg 2019–2022?"
 
 
 def test_a_correct_answer_to_a_paraphrase_is_kept(with_llm, chunks_by_id, index_settings):
