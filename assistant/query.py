@@ -21,6 +21,9 @@ from .language import is_english, is_lexicon_word, is_swedish
 TYPO_CUTOFF = 82
 VARIANT_CUTOFF = 90
 MIN_LENGTH = 5  # shorter words have too many close neighbours to correct safely
+# Swedish inflectional endings of nouns and verbs, longest first: a misspelt "färpdlanen" is
+# the corpus's "färdplan" with its definite ending, and is compared without the ending.
+ENDINGS = ("erna", "arna", "orna", "ens", "ets", "en", "et", "na", "er", "ar", "or", "s", "n")
 MAX_QUERY_WORDS = 64  # a question is short; beyond this the rest is not worth the encoder
 MAX_WORD = 40  # longer than any word in a Swedish lexicon: not a word
 # What reaches the encoder: a question's meaning is in its first sentences, and the encoder's
@@ -130,9 +133,17 @@ class QueryExpander:
         else:
             candidates = self._candidates
         found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
-        if not found:
+        if found:
+            return self._by_folded[found[0]] if folded else found[0]
+        if not folded:
             return None
-        return self._by_folded[found[0]] if folded else found[0]
+        for ending in ENDINGS:  # an inflected form of a corpus word the corpus does not have
+            stem = word[: -len(ending)]
+            if word.endswith(ending) and len(stem) >= MIN_LENGTH:
+                found = process.extractOne(stem, candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+                if found:
+                    return self._by_folded[found[0]] + ending
+        return None
 
 
 def _like(replacement: str) -> Callable[[re.Match], str]:

@@ -27,12 +27,14 @@ from ingest.models import Chunk, DocumentMeta
         ("Vilken e-postadres?", "Vilken e-postadress?"),  # corrected part by part
         ("Vad gör NATVERKET?", "Vad gör NATVERKET?"),  # capitals: an acronym, not a typo
         ("Who leads the omställnigen?", "Who leads the omställnigen?"),  # English: untouched
+        # an inflected form the corpus lacks: the stem corrected, the ending kept
+        ("Vad är färpdlanen?", "Vad är färdplanen?"),
     ],
 )
 def test_query_expansion(question, expected):
     glossary = [Term("SIP", "Samordnad individuell plan", "c", "d", "t")]
     vocabulary = {"ljusnaberg", "samordnad", "kommuner", "omställningen", "insatser"}
-    vocabulary |= {"nätverken", "målbilden", "lägen", "postadress"}
+    vocabulary |= {"nätverken", "målbilden", "lägen", "postadress", "färdplan"}
     assert QueryExpander(glossary, vocabulary).expand(question) == expected
 
 
