@@ -44,6 +44,9 @@ NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS}|miljon\w*|miljard\w*)\b", re.I)
 # A person's name: two or three capitalised words; an e-mail address; an organisation named
 # by the words Swedish public bodies are named with (a council, a board, a group, a unit).
 PERSON = re.compile(r"\b[A-ZÅÄÖ][a-zåäöéü]+(?:[ -][A-ZÅÄÖ][a-zåäöéü]+){1,2}\b")
+# Capitalised pairs that begin the names of the region's bodies, not of people ("Region
+# Örebro län", "Område välfärd och folkhälsa", "Specifika/Regionala samverkansrådet").
+_NOT_PEOPLE = ("Region", "Örebro", "Område", "Specifika", "Regionala")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 ORGANISATION = re.compile(
     r"\b\w*(nämnd|råd|rådet|styrelse|fullmäktige|grupp|gruppen|nätverk|nätverket|förvaltning|område|"
@@ -89,25 +92,32 @@ def direct(question: str) -> str:
     what "vem (som) leder …" asks. The frame's words are not search words, and the question
     word after it decides the kind, as at the start of a direct question. After a statement
     ("Jag är ny här och undrar vem …") the statement goes too, as before a question mark
-    (followup.asked_part)."""
+    (followup.asked_part), unless the question points back into it."""
+    from .followup import needs_context
+
     embedded = _EMBEDDED_INDIRECT.search(question)
     if embedded:
-        return question[embedded.end() :]
+        rest = question[embedded.end() :]
+        # kept whole when the question points back into it ("Jag läser planen och undrar
+        # när den antogs?"), as asked_part keeps it
+        return question if needs_context(rest) else rest
     return _INDIRECT.sub("", question, count=1) or question
 
 
 def question_kind(question: str) -> str:
     """The kind of the question as written; failing that, compared without diacritics ("nar
     antogs …" asks when, as "när antogs …" does). Written first: folding merges "är" and "år",
-    and "Vilka är …" is no question about years."""
-    # the question, then the clause after a topic named first ("Kunskapsstyrning – vilka …")
-    clauses = [question, *(question[m.end() :] for m in _CLAUSE.finditer(question))]
+    and "Vilka är …" is no question about years; and only for a question typed without any
+    å, ä or ö ("Vilket är nästa steg?" is no "vilket år" either)."""
+    # the question, then each clause after a topic named first ("Kunskapsstyrning – vilka …")
+    clauses = [question, *_CLAUSE.split(question)[1:]]
     for kind, pattern, search in _KINDS:
         if any(search(pattern, clause) for clause in clauses):
             return kind
-    folded = [fold_diacritics(clause) for clause in clauses]
+    if fold_diacritics(question) != question:
+        return "what"
     return next(
-        (kind for kind, p, search in _KINDS if any(search(_folded(p), f) for f in folded)), "what"
+        (kind for kind, p, search in _KINDS if any(search(_folded(p), c) for c in clauses)), "what"
     )
 
 
@@ -136,7 +146,7 @@ def focus_word(question: str) -> str | None:
     if not m:
         return None
     words = re.findall(r"[\wåäöÅÄÖé-]+", m.group("rest").lower())
-    if len(words) > 2 and words[1] == "av":  # "Vilken del av regionen …": regionen
+    if len(words) > 2 and words[1] == "av":  # "Hur stor del av budgeten …": budgeten
         words = words[2:]
     return next((w for w in words[:2] if is_content(w)), None)
 
@@ -148,14 +158,14 @@ def defined_term(question: str) -> str | None:
 
 
 def has_person(text: str, question: str = "") -> bool:
-    """A person's name in the text that the question does not already name: none of its
-    words is a word of the question ("Karin Sundin Ordförande" names the Karin Sundin of
-    "Vem efterträdde Karin Sundin?", no one new)."""
-    asked = set(re.findall(r"\w+", question.lower()))
+    """A person's name in the text that the question does not already name: neither inside
+    the question nor holding a name the question gives ("Karin Sundin Ordförande" is the
+    Karin Sundin of "Vem efterträdde Karin Sundin?", no one new; "Anna Lind" is new)."""
+    low = question.lower()
+    asked = [n.lower() for n in people(question)]
     return any(
-        not m.group(0).startswith(_NOT_PEOPLE)
-        and not asked & set(m.group(0).lower().replace("-", " ").split())
-        for m in PERSON.finditer(text)
+        name.lower() not in low and not any(a in name.lower() for a in asked)
+        for name in people(text)
     )
 
 
@@ -192,7 +202,6 @@ REQUESTED = [
 ]
 
 
-_NOT_PEOPLE = ("Region", "Örebro", "Område", "Specifika", "Regionala")
 CONTACT_WINDOW = 200  # characters: a contact block lists a person's address and number
 
 
@@ -209,12 +218,15 @@ def shows_contact(want: re.Pattern, text: str, names: list[str]) -> bool:
     if not found or not names:
         return bool(found)
     low = text.lower()
-    at = [
-        m.start()
-        for n in names
-        for m in re.finditer(rf"\b{re.escape(n.split()[-1].lower())}\b", low)
-    ]
+    at = [m.start() for n in names for m in re.finditer(_surname(n), low)]
     return any(abs(f - a) <= CONTACT_WINDOW for f in found for a in at)
+
+
+def _surname(name: str) -> str:
+    """The surname as a word, also without the genitive s ("Anders Bros nummer")."""
+    last = name.split()[-1].lower()
+    forms = [last, last[:-1]] if last.endswith("s") and len(last) > 3 else [last]
+    return r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")\b"
 
 
 def requested(question: str) -> re.Pattern | None:

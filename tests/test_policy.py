@@ -89,6 +89,7 @@ def test_the_fitted_policy_loads():
         ("nar antogs handlingsplanen", "when"),  # typed without å/ä/ö
         ("Vilka är de fem delmålen?", "list"),  # "är" is not "år" ("ar" without diacritics)
         ("Vilka år gällde planen?", "when"),
+        ("Vilket är nästa steg?", "what"),  # not "vilket år": it has its diacritics
         ("vilka ar delmalen", "list"),
         ("varfor behovs nara vard", "why"),
         ("vad ar SIP", "define"),
@@ -111,6 +112,12 @@ def test_question_kinds(question, kind):
             "Jag är ny här och undrar vem som leder MAS-nätverket?",
             "vem som leder MAS-nätverket?",
             "who",
+        ),
+        # … unless the question points back into the statement: kept whole
+        (
+            "Jag läser handlingsplanen och undrar när den antogs?",
+            "Jag läser handlingsplanen och undrar när den antogs?",
+            "what",
         ),
         # a topic named first, then the question: the kind is the question's
         (
@@ -138,6 +145,8 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
         ("who", "Vem efterträdde Anna Berg?", "Anna Berg var ordförande.", 0.0),  # no one new
         ("who", "Vem efterträdde Anna Berg?", "Anna Berg Ordförande", 0.0),  # a title after
         ("who", "Vem efterträdde Anna Berg?", "Efter Anna Berg kom Per Ek.", 1.0),
+        ("who", "Vem efterträdde Anna Berg?", "Anna Lind tog över.", 1.0),  # a namesake is new
+        ("who", "Vem är ordförande?", "Ordförande Anna Berg", 1.0),  # a title before a name
         ("when", "När?", "sedan 2018", 1.0),
         ("when", "När?", "när patienten skrivs ut", 1.0),  # a condition answers "när"
         ("when", "När beslutades målbilden för 2030?", "Målbilden för 2030 ska beslutas.", 0.0),
@@ -198,6 +207,7 @@ def test_the_focus_a_question_names(question, focus):
             True,
         ),
         ("Vilket telefonnummer har regionen?", "Växel: 019-602 10 00", True),  # no one named
+        ("Vad är Anders Bros nummer?", "Anders Bro – Telefon: 072-146 87 81", True),  # genitive
         # the surname as a word, not inside another ("Ek" in "Eklundavägen")
         ("Vilket telefonnummer har Johanna Ek?", "Eklundavägen 1, tel 019-602 10 00", False),
     ],
