@@ -23,6 +23,7 @@ from .questions import (
     people,
     question_kind,
     requested,
+    shows,
     shows_contact,
 )
 from .scoring import (
@@ -115,10 +116,10 @@ class ExtractiveAnswerer:
         """Whether a candidate unit shows what the question asks for; a person's e-mail
         address or number near that person's name in the passage."""
         if want not in (EMAIL, PHONE):
-            return any(want.search(s.unit.text) for s in ranked)
+            return any(shows(want, s.unit.text, question) for s in ranked)
         names = people(question)
         return any(
-            want.search(s.unit.text) and shows_contact(want, s.unit.chunk.text, names)
+            shows(want, s.unit.text, question) and shows_contact(want, s.unit.chunk.text, names)
             for s in ranked
         )
 

@@ -35,7 +35,7 @@ _DEFINE = re.compile(
 
 _MONTHS = "|".join(SV_MONTHS)
 DATE_LIKE = re.compile(
-    rf"\b(19|20)\d{{2}}\b|\b\d{{1,2}} ({_MONTHS})\b|\b(våren|hösten|vintern|sommaren|"
+    rf"\b(19|20)\d{{2}}\b|\b(\d{{1,2}} )?({_MONTHS})\b|\b(våren|hösten|vintern|sommaren|"
     rf"årsskiftet|början av|slutet av|sedan|fram till|efter|innan|när)\b",
     re.I,
 )
@@ -182,7 +182,8 @@ PHONE = re.compile(r"\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b|\+46")
 # How often names a period ("varje månad", "två gånger per år", "årligen"); "regelbundet"
 # says only that something recurs, which does not answer "Hur ofta …?"
 FREQUENCY = re.compile(
-    r"\b(varje|gång|gånger|årligen|dagligen|månad\w*|vecka\w*|veckovis|per år)\b", re.I
+    r"\b(varje|gång|gånger|årligen|dagligen|månad\w*|vecka\w*|veckovis|kvartalsvis|per år)\b",
+    re.I,
 )
 CLOCK = re.compile(r"\bkl\.?\s?\d|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s?[-–]\s?\d{1,2}\b(?![-–]\d)")
 AMOUNT = re.compile(
@@ -229,6 +230,13 @@ def _surname(name: str) -> str:
     return r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")\b"
 
 
+def shows(want: re.Pattern, text: str, question: str) -> bool:
+    """Whether the text shows what the question asks for, other than what the question itself
+    says ("Träffas de varje månad, eller hur ofta?" is not answered by "varje månad")."""
+    asked = question.lower()
+    return any(m.group(0).lower() not in asked for m in want.finditer(text))
+
+
 def requested(question: str) -> re.Pattern | None:
     """The pattern an answer must show when the question names what it wants (an e-mail
     address, a phone number, a date, a frequency, opening hours, an amount)."""
@@ -267,7 +275,7 @@ def shape(kind: str, text: str, is_list: bool = False, question: str = "") -> fl
     """How well a text has the shape the question asks for, 0–1."""
     want = requested(question) if question else None
     if want is not None:
-        return 1.0 if want.search(text) else 0.0
+        return 1.0 if shows(want, text, question) else 0.0
     match kind:
         case "who":
             if has_person(text, question) or EMAIL.search(text):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ingest.models import Chunk
 from ingest.safety import asks_for_secrets
+from ingest.text import CLOSERS
 from ingest.units import split_units
 
 from .language import terms
@@ -30,7 +31,7 @@ def chunk_units(chunk: Chunk) -> list[Unit]:
 
 
 def is_question(text: str) -> bool:
-    return text.rstrip().rstrip('"”»)').endswith("?")
+    return text.rstrip().rstrip(CLOSERS).endswith("?")
 
 
 _INJECTION = re.compile(

@@ -51,7 +51,11 @@ _ABBREV_RE = re.compile(
     "|".join(re.escape(a) for a in sorted(_ABBREV, key=len, reverse=True)), re.IGNORECASE
 )
 # A closing quote or bracket after the full stop stays with its sentence ("… det?” Sedan …").
-_SENT_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”»)]))\s+(?=[\"”«(–\-]?\s?[A-ZÅÄÖ0-9])")
+CLOSERS = '"”»)’'  # what may close a sentence after its full stop
+_SENT_END = re.compile(
+    rf"(?:(?<=[.!?])|(?<=[.!?][{CLOSERS}])|(?<=[.!?][{CLOSERS}][{CLOSERS}]))"
+    r"\s+(?=[\"”«(–\-]?\s?[A-ZÅÄÖ0-9])"
+)
 
 
 def split_sentences(text: str) -> list[str]:

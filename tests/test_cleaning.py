@@ -151,6 +151,7 @@ def test_long_sections_are_split_with_overlap():
             ['Han sa "Klart."', "Nästa dag (i maj.)", "Slut."],
         ),
         ('Han sa "Vad är det?" och gick.', ['Han sa "Vad är det?" och gick.']),
+        ("Hon frågade (”Vem?”) Sedan gick hon.", ["Hon frågade (”Vem?”)", "Sedan gick hon."]),
     ],
 )
 def test_sentence_splitter(text, sentences):
