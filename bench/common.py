@@ -24,7 +24,6 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, suppress
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -142,10 +141,11 @@ def dev_questions():
     return load_questions(split="dev")
 
 
-def run_child(fn: Callable[..., dict], **kwargs) -> dict:
-    """`fn(**kwargs)` in a fresh process of its own (spawned, so its RSS is its own)."""
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(fn, **kwargs).result()
+def run_child(fn: Callable[..., dict], timeout: float = 6 * 3600, **kwargs) -> dict:
+    """`fn(**kwargs)` in a fresh process of its own (spawned, so its RSS is its own); a child
+    still running after `timeout` seconds is killed (the pool terminates on exit)."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply_async(fn, kwds=kwargs).get(timeout)
 
 
 def http_load(base: str, clients: int, seconds: float, body: Callable[[], dict], pid: int) -> dict:
