@@ -115,9 +115,7 @@ class ExtractiveAnswerer:
     def _shown_anywhere(want: re.Pattern, question: str, ranked: list[Scored]) -> bool:
         """Whether a candidate unit shows what the question asks for; a person's e-mail
         address or number near that person's name in the passage."""
-        if want not in (EMAIL, PHONE):
-            return any(shows(want, s.unit.text, question) for s in ranked)
-        names = people(question)
+        names = people(question) if want in (EMAIL, PHONE) else []
         return any(
             shows(want, s.unit.text, question) and shows_contact(want, s.unit.chunk.text, names)
             for s in ranked

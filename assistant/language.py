@@ -43,7 +43,7 @@ _stemmer = Stemmer.Stemmer("swedish")
 # Bounded caches: a question of random long words must not grow memory without limit.
 _CACHE = 20_000
 _MIN_PART = 3  # shorter pieces are linking letters or prefixes, not words
-_MIN_KNOWN_PART = 4
+_MIN_KNOWN_PART = 4  # the same for a word the lexicon knows whole (compound_parts)
 _MAX_WORD = 40  # longer tokens are not words (no Swedish compound in the lexicon is longer)
 _LINKING = ("s", "e", "a", "o", "u")  # fogemorfem: chef-s-nätverk, hälso-, kvinno-
 
@@ -162,8 +162,6 @@ def compound_parts(word: str) -> tuple[str, ...]:
         return ()
     words, _ = _lexicon()
     known = word in words or _lemma(word) in words
-    # a word the lexicon knows whole splits only into parts of four letters or more: "områdes|
-    # chef" holds the "chef" a question asks for, "nät|verk" stays whole
     parts = _split(word, _MIN_KNOWN_PART if known else _MIN_PART)
     if known and parts and parts[0] in STOPWORDS:  # a particle: "till|gänglighet"
         return ()

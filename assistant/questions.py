@@ -8,6 +8,8 @@ from functools import cache
 
 from ingest.text import SV_MONTHS, fold_diacritics
 
+from .followup import needs_context
+
 _WHO = re.compile(
     r"^\s*(och\s+)?(vem|vems|vilka personer|vilken person|vilken (organisation|nämnd|grupp|"
     r"enhet|funktion|del)|who|whom)\b|\b(vem|vilka|who)\s+(leder|är ansvarig|ansvarar|är kontakt|"
@@ -93,8 +95,6 @@ def direct(question: str) -> str:
     word after it decides the kind, as at the start of a direct question. After a statement
     ("Jag är ny här och undrar vem …") the statement goes too, as before a question mark
     (followup.asked_part), unless the question points back into it."""
-    from .followup import needs_context
-
     embedded = _EMBEDDED_INDIRECT.search(question)
     if embedded:
         rest = question[embedded.end() :]
