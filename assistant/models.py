@@ -14,6 +14,7 @@ class Hit:
     bm25_rank: int | None = None
     dense_rank: int | None = None
     dense_similarity: float | None = None
+    unit_rank: int | None = None  # rank of the chunk's best unit by meaning
 
 
 @dataclass

