@@ -7,12 +7,17 @@
   nätverk. spylls reads the same dictionary with full affix rules but costs 5–60 ms a word and
   4 s to load (measured 2026-11-30), too slow for a question's hot path; the word list gives
   the same splits for the corpus's compounds in microseconds.
+- Synonyms from LibreOffice's Swedish thesaurus (Viggo Kann's, as Debian's mythes-sv ships
+  it), for the words of a question that the corpus does not use: "jobbade ihop" meets
+  "arbetade tillsammans", "ramlar" meets "fallolyckor".
 - One stopword list: the standard Swedish and English lists of bm25s plus the question words,
   the only hand-kept entries (tests/test_language.py checks that each is real Swedish).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import sys
 from functools import cache, lru_cache
@@ -195,6 +200,56 @@ def _modifier(text: str, words: frozenset[str], least: int) -> list[str] | None:
         )
         return inner
     return None
+
+
+# --- synonyms: LibreOffice's Swedish thesaurus ----------------------------------------
+
+# LibreOffice's Swedish thesaurus as Debian's mythes-sv ships it (assistant/thesaurus/README.md)
+THESAURUS = Path(
+    os.environ.get("SAMVERKAN_THESAURUS")
+    or Path(__file__).with_name("thesaurus") / "th_sv_SE_v2.dat"
+)
+log = logging.getLogger(__name__)
+
+
+@cache
+def _thesaurus() -> dict[str, frozenset[str]]:
+    """Snowball stem of a word -> its one-word synonyms, read both ways (a MyThes file: the
+    encoding on the first line, then "word|n" and n lines "(pos)|synonym|synonym…"). Stems
+    as keys: an inflected form ("spikade") meets its headword ("spika") without the
+    lemmatiser, which would cost a second at start for the 60 000 pairs."""
+    if not THESAURUS.is_file():
+        log.warning(
+            "no Swedish thesaurus at %s: questions match the sources' words only", THESAURUS
+        )
+        return {}
+    raw = THESAURUS.read_bytes()
+    encoding = raw.split(b"\n", 1)[0].decode("ascii").strip() or "utf-8"
+    out: dict[str, set[str]] = {}
+    head: str | None = None
+    for line in raw.decode(encoding).splitlines()[1:]:
+        if not line.startswith(("|", "(")):
+            head = line.split("|", 1)[0].lower()
+        elif head is not None and _one_word(head):
+            for syn in line.lower().split("|")[1:]:
+                if _one_word(syn) and syn != head:
+                    out.setdefault(_stemmer.stemWord(head), set()).add(syn)
+                    out.setdefault(_stemmer.stemWord(syn), set()).add(head)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _one_word(text: str) -> bool:
+    return text.replace("-", "").isalpha()
+
+
+@lru_cache(maxsize=_CACHE)
+def synonyms(word: str) -> frozenset[str]:
+    """The terms of a word's synonyms (found by its stem, its term or its lemma's stem)."""
+    word = word.lower()
+    own = term(word)
+    keys = {_stemmer.stemWord(word), own}
+    found = frozenset().union(*(_thesaurus().get(k, frozenset()) for k in keys))
+    return frozenset(t for t in map(term, found) if t != own)
 
 
 # --- English -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from ingest.snapshot import ChunkTable
 from ingest.store import ChunkStore
 from ingest.text import tokens
 
-from .language import expand, expanded_terms, terms_of_tokens
+from .language import expand, expanded_terms, is_content, synonyms, term, terms_of_tokens
 from .models import Hit
 
 
@@ -142,7 +142,16 @@ class HybridRetriever:
         return out
 
     def bm25_ranking(self, query: str, k: int) -> list[tuple[Chunk, float]]:
-        return [(self.chunks[i], s) for i, s in self.bm25.search(expanded_terms(query), k)]
+        terms = expanded_terms(query)
+        # a word no chunk has is searched by its synonyms that chunks have
+        terms += [
+            a
+            for tok in tokens(query)
+            if is_content(tok) and term(tok) not in self.bm25.doc_freq
+            for a in sorted(synonyms(tok))
+            if a in self.bm25.doc_freq and a not in terms
+        ]
+        return [(self.chunks[i], s) for i, s in self.bm25.search(terms, k)]
 
     def dense_ranking(
         self, query: str, k: int, vector: list[float] | None = None

@@ -224,3 +224,16 @@ def test_a_change_that_keeps_the_chunk_count_gets_a_new_snapshot(tmp_path):
     assert len(again.chunks) == len(first.chunks)
     assert again.chunks.by_id["plan:0001"].meta.title == "Ny plan"
     assert read_stamp(derived_root(settings)).store_version == store.index_version()
+
+
+def test_bm25_searches_a_word_no_chunk_has_by_its_synonyms(ingested):
+    """"spikades" is in no chunk; the thesaurus gives "fastställa", which the chunk on how
+    the plan was adopted has ("Handlingsplanen har fastställts av …")."""
+    from assistant.language import expanded_terms
+
+    retriever = _service(ingested).retriever
+    query = "spikades handlingsplanen"
+    (top, _), *_ = retriever.bm25_ranking(query, 3)
+    assert "har fastställts av" in top.text
+    (first, _), *_ = retriever.bm25.search(expanded_terms(query), 3)
+    assert "har fastställts av" not in retriever.chunks[first].text  # its own words miss it

@@ -8,7 +8,16 @@ import re
 import pytest
 
 from assistant import language
-from assistant.language import compound_parts, expanded_terms, is_english, is_swedish, term, terms
+from assistant.language import (
+    compound_parts,
+    expanded_terms,
+    is_english,
+    is_swedish,
+    synonyms,
+    term,
+    terms,
+)
+from assistant.scoring import Vocabulary, matched, unit_bag
 from ingest.settings import ROOT
 
 
@@ -52,6 +61,35 @@ def test_different_words_keep_different_terms(a, b):
 )
 def test_compounds_split_into_lexicon_words(word, parts):
     assert compound_parts(word) == tuple(term(p) for p in parts)
+
+
+@pytest.mark.parametrize(
+    ("word", "synonym"),
+    [
+        ("ramlar", "falla"),  # an inflected form finds its headword's synonyms
+        ("jobbade", "arbeta"),
+        ("ihop", "tillsammans"),
+        ("samarbetar", "samverka"),
+        ("spikade", "fastställa"),
+        ("mejlar", "e-post"),
+        ("preventiva", "förebyggande"),
+    ],
+)
+def test_the_thesaurus_knows_synonyms(word, synonym):
+    assert term(synonym) in synonyms(word)
+    assert term(word) not in synonyms(word)
+
+
+def test_a_word_the_corpus_lacks_is_matched_by_its_synonyms_the_corpus_has():
+    vocabulary = Vocabulary({term("fall"): 3, term("olycka"): 2, term("äldre"): 9}, 20)
+    ramlar, *_ = vocabulary.query_terms("ramlar")
+    assert ramlar.in_corpus and ramlar.synonyms == (term("fall"),)
+    assert ramlar.weight == vocabulary.idf(term("fall"))
+    assert matched(ramlar, unit_bag("Fallolyckor orsakar stort lidande")) == 1.0
+    assert matched(ramlar, unit_bag("Äldre avlider varje år")) == 0.0
+    # a word the corpus has is matched by itself only: "äldre" is not stood in for
+    (aldre,) = vocabulary.query_terms("äldre")
+    assert aldre.synonyms == ()
 
 
 def test_bm25_terms_carry_compound_parts():
