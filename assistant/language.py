@@ -20,6 +20,7 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -216,18 +217,23 @@ log = logging.getLogger(__name__)
 def _thesaurus() -> dict[str, frozenset[str]]:
     """Snowball stem of a word -> its one-word synonyms, read both ways (a MyThes file: the
     encoding on the first line, then "word|n" and n lines "(pos)|synonym|synonym…"). Stems
-    as keys: an inflected form ("spikade") meets its headword ("spika") without the
-    lemmatiser, which would cost a second at start for the 60 000 pairs."""
+    as keys: an inflected form ("spikade") meets its headword ("spika"), which the
+    lemmatiser does not know; lemmatising the 60 000 pairs would also cost a second."""
     if not THESAURUS.is_file():
         log.warning(
             "no Swedish thesaurus at %s: questions match the sources' words only", THESAURUS
         )
         return {}
-    raw = THESAURUS.read_bytes()
-    encoding = raw.split(b"\n", 1)[0].decode("ascii").strip() or "utf-8"
+    raw = THESAURUS.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    try:
+        encoding = raw.split(b"\n", 1)[0].decode("ascii").strip() or "utf-8"
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        log.warning("unreadable thesaurus %s (%s): no synonyms", THESAURUS, exc)
+        return {}
     out: dict[str, set[str]] = {}
     head: str | None = None
-    for line in raw.decode(encoding).splitlines()[1:]:
+    for line in text.splitlines()[1:]:
         if not line.startswith(("|", "(")):
             head = line.split("|", 1)[0].lower()
         elif head is not None and _one_word(head):
@@ -244,12 +250,33 @@ def _one_word(text: str) -> bool:
 
 @lru_cache(maxsize=_CACHE)
 def synonyms(word: str) -> frozenset[str]:
-    """The terms of a word's synonyms (found by its stem, its term or its lemma's stem)."""
+    """The terms of a word's synonyms (found by the word's stem and by its term)."""
     word = word.lower()
     own = term(word)
     keys = {_stemmer.stemWord(word), own}
     found = frozenset().union(*(_thesaurus().get(k, frozenset()) for k in keys))
     return frozenset(t for t in map(term, found) if t != own)
+
+
+STAND_INS = 3  # synonyms searched for one word: more would outweigh the question's other words
+
+
+def stand_ins(word: str, known: Mapping[str, int]) -> tuple[str, ...]:
+    """For a word the corpus does not use (neither its term nor all of its compound parts
+    are `known`, the corpus's terms with their chunk counts): the terms of its synonyms that
+    the corpus uses, the commonest first. A stem can join unrelated words ("hej" and "hälsa"
+    share a headword), so a stand-in helps to match and to search but never makes the word
+    itself count as in the corpus."""
+    own, parts = term(word.lower()), compound_parts(word)
+    if own in known or (parts and all(p in known for p in parts)):
+        return ()
+    found = sorted((a for a in synonyms(word) if a in known), key=lambda a: (-known[a], a))
+    return tuple(found[:STAND_INS])
+
+
+def load_thesaurus() -> None:
+    """Read the thesaurus now (a service start), not on the first question that needs it."""
+    _thesaurus()
 
 
 # --- English -------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from ingest.snapshot import ChunkTable
 from ingest.store import ChunkStore
 from ingest.text import tokens
 
-from .language import expand, expanded_terms, is_content, synonyms, term, terms_of_tokens
+from .language import expand, expanded_terms, is_content, stand_ins, terms_of_tokens
 from .models import Hit
 
 
@@ -144,13 +144,8 @@ class HybridRetriever:
     def bm25_ranking(self, query: str, k: int) -> list[tuple[Chunk, float]]:
         terms = expanded_terms(query)
         # a word no chunk has is searched by its synonyms that chunks have
-        terms += [
-            a
-            for tok in tokens(query)
-            if is_content(tok) and term(tok) not in self.bm25.doc_freq
-            for a in sorted(synonyms(tok))
-            if a in self.bm25.doc_freq and a not in terms
-        ]
+        alts = [a for t in tokens(query) if is_content(t) for a in stand_ins(t, self.bm25.doc_freq)]
+        terms += [a for a in dict.fromkeys(alts) if a not in terms]
         return [(self.chunks[i], s) for i, s in self.bm25.search(terms, k)]
 
     def dense_ranking(
@@ -164,8 +159,9 @@ class HybridRetriever:
         ]
 
     def unit_ranking(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
-        """Chunks by their best unit's meaning; units come several to a chunk, so 2k units
-        are read for about k chunks."""
+        """Chunks by their best unit's meaning. Units come about eight to a chunk and the
+        nearest ones cluster in few chunks, so 2k units give fewer than k chunks at times:
+        RRF weighs the first places, and those are there."""
         return [
             (self.by_id[m.chunk_id], m.similarity)
             for m in self.store.query_units(vector, 2 * k)
@@ -185,7 +181,7 @@ class HybridRetriever:
             hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
             hit.dense_rank, hit.dense_similarity = rank, sim
             hit.score += self.dense_weight / (self.rrf_k + rank)
-        units = self.unit_ranking(vector, depth) if self.unit_weight and vector else []
+        units = self.unit_ranking(vector, depth) if self.unit_weight and vector is not None else []
         for rank, (chunk, _) in enumerate(units, start=1):
             hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
             hit.unit_rank = rank

@@ -14,7 +14,7 @@ import numpy as np
 from ingest.models import Chunk
 from ingest.text import tokens
 
-from .language import compound_parts, is_content, synonyms, term, without_question_phrases
+from .language import compound_parts, is_content, stand_ins, term, without_question_phrases
 from .models import Hit
 from .questions import defined_term, defines, shape
 from .units import Unit, chunk_units, is_question, looks_like_injection
@@ -41,7 +41,8 @@ class QueryTerm:
     weight: float
     in_corpus: bool  # the term or all of its parts occur somewhere in the corpus
     synonyms: tuple[str, ...] = ()  # for a word the corpus does not use: the terms of its
-    # synonyms that the corpus uses (language.synonyms), matched in its stead
+    # synonyms that the corpus uses (language.stand_ins), matched in its stead; the word
+    # itself stays out of the corpus (`in_corpus`)
 
 
 @dataclass
@@ -90,16 +91,13 @@ class Vocabulary:
                     bool(parts) and all(p in self.doc_freq for p in parts)
                 )
                 weight = self.idf(t) if t in self.doc_freq else self._parts_idf(parts)
-                alts = () if in_corpus else self.corpus_synonyms(word)
+                alts = stand_ins(word, self.doc_freq)
                 if alts:  # the corpus says it in other words: weigh it as the commonest
-                    weight = min(self.idf(a) for a in alts)
-                out[t] = QueryTerm(t, parts, weight, in_corpus or bool(alts), alts)
+                    weight = self.idf(alts[0])
+                out[t] = QueryTerm(t, parts, weight, in_corpus, alts)
         # "mas/mar-nätverket" is required through its parts, not as one rare token
         whole = [q for q in out.values() if "-" not in q.term and "/" not in q.term]
         return whole or list(out.values())
-
-    def corpus_synonyms(self, word: str) -> tuple[str, ...]:
-        return tuple(sorted(a for a in synonyms(word) if a in self.doc_freq))
 
     def knows(self, text: str) -> bool:
         """Whether the corpus has any of the text's terms, or one spelt nearly the same

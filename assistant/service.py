@@ -25,6 +25,7 @@ from .derived import DerivedIndex, load_or_build
 from .extractive import Assessment, ExtractiveAnswerer
 from .followup import asked_part, carry_over, needs_context
 from .glossary import Term
+from .language import load_thesaurus
 from .models import Answer, Hit
 from .policy import AnswerPolicy, ranking_model
 from .query import QueryExpander, for_encoder, normalise
@@ -142,6 +143,7 @@ class AssistantService:
         self._rebuild_derived()
 
     def _rebuild_derived(self) -> None:
+        load_thesaurus()
         self.glossary: list[Term] = self.index.glossary
         self._starters: list[str] | None = None
         self.expander = QueryExpander(self.glossary, self.retriever.bm25.vocabulary)

@@ -20,8 +20,8 @@ figures that chose them, in assistant/fitted.json. Test is never used here.
 3. Hedging: logistic regression over the same evidence; positive = the chosen units hold
    every key fact of an answerable question, negative = they do not, or the question is
    unanswerable (what is shown does not answer it either). `partial_below` is the
-   out-of-fold threshold that best separates the two (Youden's J); below it the answer is
-   hedged.
+   out-of-fold threshold that best separates the two (Youden's J, smoothed over ±0.05);
+   below it the answer is hedged.
 """
 
 from __future__ import annotations
@@ -296,16 +296,27 @@ def rates(probs: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[floa
     return float(refused[labels == 1].mean()), float(refused[labels == 0].mean())
 
 
+SMOOTH = 5  # grid steps (of 0.01) each side over which Youden's J is averaged
+
+
 def best_separation(probs: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     """The threshold that best separates right from wrong answers out of fold (Youden's J:
-    share of wrong ones hedged + share of right ones not hedged - 1)."""
+    share of wrong ones hedged + share of right ones not hedged - 1), J averaged over
+    ±SMOOTH steps first: on dev J is flat from about 0.26 to 0.50 (0.31–0.34), and its
+    raw maximum jumped between 0.28 and 0.45 from one refit to the next."""
     grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
-    scores = [
-        (float((probs[labels == 0] < t).mean() + (probs[labels == 1] >= t).mean() - 1), t)
-        for t in grid
-    ]
-    j, t = max(scores)
-    return float(t), j
+    j = np.array(
+        [(probs[labels == 0] < t).mean() + (probs[labels == 1] >= t).mean() - 1 for t in grid]
+    )
+    best = plateau_peak(j)
+    return float(grid[best]), float(j[best])
+
+
+def plateau_peak(values: np.ndarray, half: int = SMOOTH) -> int:
+    """The index of the highest value once each is averaged with its `half` neighbours on
+    either side (the edge values repeated)."""
+    window = np.ones(2 * half + 1) / (2 * half + 1)
+    return int(np.argmax(np.convolve(np.pad(values, half, mode="edge"), window, "valid")))
 
 
 def thresholds(probs: np.ndarray, labels: np.ndarray) -> dict:

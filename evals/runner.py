@@ -207,20 +207,21 @@ def run_eval(
 def retrieval_ablation(
     service: AssistantService,
     questions: list[Question],
-    weights: list[tuple[float, float]] | None = None,
+    weights: list[tuple[float, float, float]] | None = None,
 ) -> dict[str, dict]:
-    """Recall@1/@5 and MRR of BM25 alone, dense alone and the fused ranking (with the
-    configured weights, or each (bm25, dense) pair given) on the same questions. Each
-    variant is its own service (`with_settings`): a zero weight leaves the other ranking."""
+    """Recall@1/@5 and MRR of each ranker alone (BM25, chunk meaning, best unit's meaning)
+    and of the fused ranking (with the configured weights, or each (bm25, dense, unit)
+    triple given) on the same questions. Each variant is its own service (`with_settings`):
+    a zero weight leaves that ranking out."""
     from .metrics import mean
 
     s = service.settings
-    configs = {"bm25": (1.0, 0.0), "dense": (0.0, 1.0)}
-    for wb, wd in weights or [(s.bm25_weight, s.dense_weight)]:
-        configs[f"fused (bm25 {wb:g}, dense {wd:g})"] = (wb, wd)
+    configs = {"bm25": (1.0, 0.0, 0.0), "dense": (0.0, 1.0, 0.0), "units": (0.0, 0.0, 1.0)}
+    for wb, wd, wu in weights or [(s.bm25_weight, s.dense_weight, s.unit_weight)]:
+        configs[f"fused (bm25 {wb:g}, dense {wd:g}, units {wu:g})"] = (wb, wd, wu)
     variants = {
-        name: service.with_settings(bm25_weight=wb, dense_weight=wd)
-        for name, (wb, wd) in configs.items()
+        name: service.with_settings(bm25_weight=wb, dense_weight=wd, unit_weight=wu)
+        for name, (wb, wd, wu) in configs.items()
     }
     chunks = all_chunks(service)
     rows: dict[str, list[dict]] = {name: [] for name in variants}

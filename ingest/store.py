@@ -378,7 +378,8 @@ class ChunkStore:
         )
         best: dict[str, float] = {}
         for meta, dist in zip(res["metadatas"][0], res["distances"][0], strict=True):
-            best.setdefault(meta["chunk_id"], 1.0 - float(dist))
+            if meta and "chunk_id" in meta:
+                best.setdefault(meta["chunk_id"], 1.0 - float(dist))
         return [Match(cid, sim) for cid, sim in best.items()]
 
 

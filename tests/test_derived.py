@@ -13,6 +13,7 @@ import pytest
 from assistant import derived
 from assistant.derived import load_or_build
 from assistant.glossary import extract_terms
+from assistant.language import expanded_terms
 from assistant.rerank import NoopReranker
 from assistant.retrieval import BM25Index, HybridRetriever
 from assistant.service import AssistantService
@@ -63,8 +64,6 @@ def test_bm25_from_files_ranks_as_built(tmp_path):
     loaded = BM25Index.load(tmp_path, table)
     assert loaded.doc_freq == built.doc_freq and loaded.vocabulary == built.vocabulary
     counted: dict[str, int] = {}  # chunks per term, counted the plain way
-    from assistant.language import expanded_terms
-
     for c in table:
         for t in set(expanded_terms(c.index_text())):
             counted[t] = counted.get(t, 0) + 1
@@ -227,10 +226,8 @@ def test_a_change_that_keeps_the_chunk_count_gets_a_new_snapshot(tmp_path):
 
 
 def test_bm25_searches_a_word_no_chunk_has_by_its_synonyms(ingested):
-    """"spikades" is in no chunk; the thesaurus gives "fastställa", which the chunk on how
-    the plan was adopted has ("Handlingsplanen har fastställts av …")."""
-    from assistant.language import expanded_terms
-
+    """No chunk has "spikades"; the thesaurus gives "fastställa", which the chunk on how the
+    plan was adopted has ("Handlingsplanen har fastställts av …")."""
     retriever = _service(ingested).retriever
     query = "spikades handlingsplanen"
     (top, _), *_ = retriever.bm25_ranking(query, 3)

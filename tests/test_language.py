@@ -77,19 +77,49 @@ def test_compounds_split_into_lexicon_words(word, parts):
 )
 def test_the_thesaurus_knows_synonyms(word, synonym):
     assert term(synonym) in synonyms(word)
-    assert term(word) not in synonyms(word)
 
 
 def test_a_word_the_corpus_lacks_is_matched_by_its_synonyms_the_corpus_has():
     vocabulary = Vocabulary({term("fall"): 3, term("olycka"): 2, term("äldre"): 9}, 20)
     ramlar, *_ = vocabulary.query_terms("ramlar")
-    assert ramlar.in_corpus and ramlar.synonyms == (term("fall"),)
-    assert ramlar.weight == vocabulary.idf(term("fall"))
+    assert ramlar.synonyms == (term("fall"),) and ramlar.weight == vocabulary.idf(term("fall"))
     assert matched(ramlar, unit_bag("Fallolyckor orsakar stort lidande")) == 1.0
     assert matched(ramlar, unit_bag("Äldre avlider varje år")) == 0.0
     # a word the corpus has is matched by itself only: "äldre" is not stood in for
     (aldre,) = vocabulary.query_terms("äldre")
     assert aldre.synonyms == ()
+
+
+def test_a_stand_in_never_puts_the_word_itself_in_the_corpus():
+    """ "hej" and "hälsa" share a headword: "Hej!" gains a stand-in but stays a word the
+    corpus lacks, so a greeting alone is still refused (policy: absent)."""
+    vocabulary = Vocabulary({term("hälsa"): 30, term("fall"): 3}, 50)
+    (hej,) = vocabulary.query_terms("Hej!")
+    assert not hej.in_corpus and not vocabulary.knows("Hej")
+    (ramlar,) = vocabulary.query_terms("ramlar")
+    assert not ramlar.in_corpus and ramlar.synonyms
+
+
+def test_stand_ins_are_the_commonest_corpus_synonyms_and_only_for_absent_words():
+    known = {term(w): n for n, w in enumerate(["arbeta", "verka", "kämpa", "knoga", "gno"], 1)}
+    assert language.stand_ins("jobbade", known) == tuple(
+        term(w)
+        for w in ("gno", "knoga", "kämpa")  # the commonest three, most chunks first
+    )
+    assert language.stand_ins("arbeta", known) == ()  # the corpus has the word itself
+
+
+def test_a_missing_or_unreadable_thesaurus_gives_no_synonyms(tmp_path, monkeypatch):
+    for content in (None, b"NO-SUCH-CODEC\nhej|1\n|hall\xe5\n"):
+        path = tmp_path / "th.dat"
+        if content is not None:
+            path.write_bytes(content)
+        monkeypatch.setattr(language, "THESAURUS", path)
+        language._thesaurus.cache_clear()
+        language.synonyms.cache_clear()
+        assert language._thesaurus() == {} and synonyms("hej") == frozenset()
+    language._thesaurus.cache_clear()
+    language.synonyms.cache_clear()
 
 
 def test_bm25_terms_carry_compound_parts():

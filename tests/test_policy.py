@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from assistant.compose import PARTIAL_LEAD, REFUSAL_LEAD, compose_quotes, refusal
@@ -418,3 +419,20 @@ def test_a_line_that_ends_mid_sentence_is_quoted_with_the_next(line, expected):
 
     unit, nxt = Unit(line, CHUNK, "sentence"), Unit("Anders Bro", CHUNK, "sentence")
     assert announces(unit, nxt) is expected
+
+
+@pytest.mark.parametrize(
+    ("values", "peak"),
+    [
+        # a one-step spike (0.36 at 2) loses to a broad plateau (0.33 from 10 to 20)
+        ([0.1, 0.2, 0.36, 0.2, 0.1, 0.1, 0.1, 0.2, 0.25, 0.3] + [0.33] * 11 + [0.2] * 5, 15),
+        ([0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 5),  # rising to the edge: the edge
+        ([0.3] * 12, 0),  # flat: the first
+    ],
+)
+def test_the_hedge_threshold_sits_on_a_broad_best_not_a_spike(values, peak):
+    """evals.fit.best_separation averages Youden's J over ±5 thresholds before taking the
+    best: a threshold that separates by luck loses to a range that separates steadily."""
+    from evals.fit import plateau_peak
+
+    assert plateau_peak(np.array(values)) == peak
