@@ -10,9 +10,9 @@ from evals.dataset import DEFAULT_QUESTIONS, contains_evidence, has_fact, load_q
 from evals.metrics import aggregate, retrieval_scores
 
 # Thresholds for the test split (283 questions: 236 answerable with evidence, 41 unanswerable),
-# a few questions under the figures measured on 2026-11-30, fourth session (README, "Quality":
-# recall@5 0.894, key facts 0.644, citation precision 0.817, refusal accuracy 0.659, hedged or
-# refused 0.732, false refusals 0.097): a change that makes the assistant clearly worse fails
+# a few questions under the figures measured on 2026-11-30, fifth session (README, "Quality":
+# recall@5 0.894, key facts 0.678, citation precision 0.839, refusal accuracy 0.659, hedged or
+# refused 0.683, false refusals 0.076): a change that makes the assistant clearly worse fails
 # CI. Recompute them when the question set changes.
 GATE = {
     "recall@5": 0.87,  # five under 211 of 236
