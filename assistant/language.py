@@ -261,14 +261,20 @@ def synonyms(word: str) -> frozenset[str]:
 STAND_INS = 3  # synonyms searched for one word: more would outweigh the question's other words
 
 
+def uses(word: str, known: Mapping[str, int]) -> bool:
+    """Whether a corpus whose terms are `known` uses the word: its term, or all of its
+    compound parts."""
+    parts = compound_parts(word)
+    return term(word.lower()) in known or (bool(parts) and all(p in known for p in parts))
+
+
 def stand_ins(word: str, known: Mapping[str, int]) -> tuple[str, ...]:
     """For a word the corpus does not use (neither its term nor all of its compound parts
     are `known`, the corpus's terms with their chunk counts): the terms of its synonyms that
     the corpus uses, the commonest first. A stem can join unrelated words ("hej" and "hälsa"
     share a headword), so a stand-in helps to match and to search but never makes the word
     itself count as in the corpus."""
-    own, parts = term(word.lower()), compound_parts(word)
-    if own in known or (parts and all(p in known for p in parts)):
+    if uses(word, known):
         return ()
     found = sorted((a for a in synonyms(word) if a in known), key=lambda a: (-known[a], a))
     return tuple(found[:STAND_INS])

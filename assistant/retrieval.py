@@ -170,20 +170,23 @@ class HybridRetriever:
 
     def search(self, query: str, k: int = 10, vector: list[float] | None = None) -> list[Hit]:
         depth = max(k, self.candidates)
-        if self.unit_weight and vector is None:
-            vector = self.embedder.embed_query(query)
+        vector = self.embedder.embed_query(query) if vector is None else vector
+        dense = self.dense_ranking(query, depth, vector)
+        rankings = [
+            ("bm25_rank", self.bm25_weight, self.bm25_ranking(query, depth)),
+            ("dense_rank", self.dense_weight, dense),
+            (
+                "unit_rank",
+                self.unit_weight,
+                self.unit_ranking(vector, depth) if self.unit_weight else [],
+            ),
+        ]
         fused: dict[str, Hit] = {}
-        for rank, (chunk, _) in enumerate(self.bm25_ranking(query, depth), start=1):
-            hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
-            hit.bm25_rank = rank
-            hit.score += self.bm25_weight / (self.rrf_k + rank)
-        for rank, (chunk, sim) in enumerate(self.dense_ranking(query, depth, vector), start=1):
-            hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
-            hit.dense_rank, hit.dense_similarity = rank, sim
-            hit.score += self.dense_weight / (self.rrf_k + rank)
-        units = self.unit_ranking(vector, depth) if self.unit_weight and vector is not None else []
-        for rank, (chunk, _) in enumerate(units, start=1):
-            hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
-            hit.unit_rank = rank
-            hit.score += self.unit_weight / (self.rrf_k + rank)
+        for field, weight, ranking in rankings:
+            for rank, (chunk, _) in enumerate(ranking, start=1):
+                hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
+                setattr(hit, field, rank)
+                hit.score += weight / (self.rrf_k + rank)
+        for chunk, sim in dense:
+            fused[chunk.chunk_id].dense_similarity = sim
         return sorted(fused.values(), key=lambda h: -h.score)[:k]

@@ -14,7 +14,14 @@ import numpy as np
 from ingest.models import Chunk
 from ingest.text import tokens
 
-from .language import compound_parts, is_content, stand_ins, term, without_question_phrases
+from .language import (
+    compound_parts,
+    is_content,
+    stand_ins,
+    term,
+    uses,
+    without_question_phrases,
+)
 from .models import Hit
 from .questions import defined_term, defines, shape
 from .units import Unit, chunk_units, is_question, looks_like_injection
@@ -87,9 +94,7 @@ class Vocabulary:
                 if t in out:
                     continue
                 parts = tuple(p for p in compound_parts(word) if p != t)
-                in_corpus = t in self.doc_freq or (
-                    bool(parts) and all(p in self.doc_freq for p in parts)
-                )
+                in_corpus = uses(word, self.doc_freq)
                 weight = self.idf(t) if t in self.doc_freq else self._parts_idf(parts)
                 alts = stand_ins(word, self.doc_freq)
                 if alts:  # the corpus says it in other words: weigh it as the commonest
