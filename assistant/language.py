@@ -63,7 +63,7 @@ def term(word: str) -> str:
 
 
 def _lemma(word: str) -> str:
-    return simplemma.lemmatize(word, lang="sv").lower()
+    return _lemma_as_written(word).lower()
 
 
 def without_question_phrases(text: str) -> str:
@@ -112,13 +112,15 @@ def _dictionary_path() -> Path:
 
 
 @cache
-def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
-    """(all stems, stems that may end a compound), lower-cased, from hunspell-sv."""
+def _lexicon() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(all stems, stems that may end a compound), lower-cased, and the names (stems written
+    with a capital: "Bo", "Göran"), as written, from hunspell-sv."""
     words: set[str] = set()
     heads: set[str] = set()
+    proper: set[str] = set()
     path = _dictionary_path()
     if not path.is_file():  # the package is a dependency; without it nothing is split
-        return frozenset(), frozenset()
+        return frozenset(), frozenset(), frozenset()
     with path.open(encoding="utf-8", errors="replace") as fh:
         next(fh, None)  # the first line is the entry count
         for line in fh:
@@ -127,9 +129,28 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
                 continue
             low = stem.lower()
             words.add(low)
+            if stem[0].isupper():
+                proper.add(stem)
             if "Y" in flags:  # hunspell-sv's COMPOUNDEND flag
                 heads.add(low)
-    return frozenset(words), frozenset(heads)
+    return frozenset(words), frozenset(heads), frozenset(proper)
+
+
+@lru_cache(maxsize=_CACHE)
+def is_common_word(word: str) -> bool:
+    """Whether a capitalised word is a common Swedish word rather than a name: the lexicon
+    knows it, hunspell-sv does not list it as a name, and simplemma's lemma of it is not a
+    proper noun ("Projektet", "Från", "Exempelvis" are common; "Karin", "Bo", "Göran" are
+    names). Only a capital at a sentence's start needs this: Swedish writes common words in
+    lower case elsewhere."""
+    if word in _lexicon()[2]:
+        return False
+    low = word.lower()
+    return not _lemma_as_written(low)[:1].isupper() and is_swedish(low)
+
+
+def _lemma_as_written(word: str) -> str:
+    return simplemma.lemmatize(word, lang="sv")
 
 
 @lru_cache(maxsize=_CACHE)
@@ -138,7 +159,7 @@ def is_swedish(word: str) -> bool:
     word = word.lower()
     if not word.isalpha() or len(word) > _MAX_WORD:
         return False
-    words, _ = _lexicon()
+    words = _lexicon()[0]
     return (
         word in words
         or simplemma.is_known(word, lang="sv")
@@ -151,7 +172,7 @@ def is_swedish(word: str) -> bool:
 def is_lexicon_word(word: str) -> bool:
     """Whether the lexicon knows the word itself or by its lemma (not only as a compound)."""
     word = word.lower()
-    words, _ = _lexicon()
+    words = _lexicon()[0]
     return word in words or simplemma.is_known(word, lang="sv") or _lemma(word) in words
 
 
@@ -166,7 +187,7 @@ def compound_parts(word: str) -> tuple[str, ...]:
     word = word.lower()
     if len(word) < 2 * _MIN_PART or len(word) > _MAX_WORD or not word.isalpha():
         return ()
-    words, _ = _lexicon()
+    words = _lexicon()[0]
     known = word in words or _lemma(word) in words
     parts = _split(word, _MIN_KNOWN_PART if known else _MIN_PART)
     if known and parts and parts[0] in STOPWORDS:  # a particle: "till|gänglighet"
@@ -178,7 +199,7 @@ def _split(word: str, least: int = _MIN_PART) -> list[str] | None:
     """Longest head first: a head the lexicon lets end a compound (by its lemma), and a
     modifier that is a word, a word plus a linking letter, or itself a compound; every part
     at least `least` letters."""
-    words, heads = _lexicon()
+    words, heads, _ = _lexicon()
     for i in range(least, len(word) - least + 1):
         head = word[i:]
         head_lemma = _lemma(head)

@@ -206,9 +206,29 @@ REQUESTED = [
 CONTACT_WINDOW = 200  # characters: a contact block lists a person's address and number
 
 
+# What ends before a sentence, a list item or a labelled field begins: a capital after it
+# says nothing about a name
+_BEFORE_START = ".!?:•–-"
+
+
 def people(text: str) -> list[str]:
-    """The names of people a text mentions (two or three capitalised words)."""
-    return [m.group(0) for m in PERSON.finditer(text) if not m.group(0).startswith(_NOT_PEOPLE)]
+    """The names of people a text mentions (two or three capitalised words). A common word
+    that is capitalised because it starts a sentence does not start a name: "Projektet
+    Cherries …", "Från Europa …" name no one; "Exempelvis Anna Nergårdh" names her."""
+    from .language import is_common_word
+
+    out = []
+    for m in PERSON.finditer(text):
+        name = m.group(0)
+        first, *rest = name.split()
+        before = text[: m.start()].rstrip()[-1:]
+        if (not before or before in _BEFORE_START) and is_common_word(first):
+            if len(rest) < 2:
+                continue
+            name = " ".join(rest)
+        if not name.startswith(_NOT_PEOPLE):
+            out.append(name)
+    return out
 
 
 def shows_contact(want: re.Pattern, text: str, names: list[str]) -> bool:

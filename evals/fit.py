@@ -20,8 +20,8 @@ figures that chose them, in assistant/fitted.json. Test is never used here.
 3. Hedging: logistic regression over the same evidence; positive = the chosen units hold
    every key fact of an answerable question, negative = they do not, or the question is
    unanswerable (what is shown does not answer it either). `partial_below` is the
-   out-of-fold threshold that best separates the two (Youden's J, smoothed over ±0.05);
-   below it the answer is hedged.
+   lowest out-of-fold threshold whose separation of the two (Youden's J) is within one
+   standard error of the best; below it the answer is hedged.
 """
 
 from __future__ import annotations
@@ -296,27 +296,29 @@ def rates(probs: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[floa
     return float(refused[labels == 1].mean()), float(refused[labels == 0].mean())
 
 
-SMOOTH = 5  # grid steps (of 0.01) each side over which Youden's J is averaged
-
-
 def best_separation(probs: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """The threshold that best separates right from wrong answers out of fold (Youden's J:
-    share of wrong ones hedged + share of right ones not hedged - 1), J averaged over
-    ±SMOOTH steps first: on dev J is flat from about 0.26 to 0.50 (0.31–0.34), and its
-    raw maximum jumped between 0.28 and 0.45 from one refit to the next."""
+    """The lowest threshold (the fewest answers hedged) whose out-of-fold Youden's J (share
+    of wrong answers hedged + share of right ones not hedged - 1) is within one standard
+    error of the best J: the one-standard-error rule `close` is chosen by. On dev J is flat
+    over a wide range (0.33–0.34 from 0.34 to 0.52 in one refit, 0.31–0.34 from 0.26 to 0.50
+    in another), where its maximum jumps from one refit to the next."""
     grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
-    j = np.array(
-        [(probs[labels == 0] < t).mean() + (probs[labels == 1] >= t).mean() - 1 for t in grid]
+    wrong, right = probs[labels == 0], probs[labels == 1]
+    hedged_wrong = np.array([(wrong < t).mean() for t in grid])
+    kept_right = np.array([(right >= t).mean() for t in grid])
+    j = hedged_wrong + kept_right - 1
+    best = int(np.argmax(j))
+    se = np.sqrt(
+        hedged_wrong[best] * (1 - hedged_wrong[best]) / max(len(wrong), 1)
+        + kept_right[best] * (1 - kept_right[best]) / max(len(right), 1)
     )
-    best = plateau_peak(j)
-    return float(grid[best]), float(j[best])
+    chosen = first_within(j, float(se))
+    return float(grid[chosen]), float(j[chosen])
 
 
-def plateau_peak(values: np.ndarray, half: int = SMOOTH) -> int:
-    """The index of the highest value once each is averaged with its `half` neighbours on
-    either side (the edge values repeated)."""
-    window = np.ones(2 * half + 1) / (2 * half + 1)
-    return int(np.argmax(np.convolve(np.pad(values, half, mode="edge"), window, "valid")))
+def first_within(values: np.ndarray, margin: float) -> int:
+    """The index of the first value within `margin` of the largest."""
+    return int(np.argmax(values >= values.max() - margin))
 
 
 def thresholds(probs: np.ndarray, labels: np.ndarray) -> dict:

@@ -215,6 +215,29 @@ def test_names_a_question_mentions(text, found):
 
 
 @pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # a common word capitalised because it starts a sentence, an item or a field
+        ("Projektet Cherries har testat en modell.", []),
+        ("– Projektet Cross understryker hur viktigt det är.", []),
+        ("Klart. Det Specifika samverkansrådet har godkänt den.", []),
+        ("Utvecklingsledare Område nära vård", []),
+        ("Exempelvis Anna Nergårdh och Göran Stiernstedt.", ["Anna Nergårdh", "Göran Stiernstedt"]),
+        # first names, also those that are common words too, wherever they stand
+        ("Karin Sundin Ordförande", ["Karin Sundin Ordförande"]),
+        ("Ansvarig: Kristina Luhr", ["Kristina Luhr"]),
+        ("Bo Rudolfsson säger att det fungerar.", ["Bo Rudolfsson"]),
+        ("Vi pratade med Dag Norén om det.", ["Dag Norén"]),
+        ("Vem efterträdde Karin Sundin?", ["Karin Sundin"]),
+    ],
+)
+def test_people_are_not_common_words_that_start_a_sentence(text, found):
+    from assistant.questions import people
+
+    assert people(text) == found
+
+
+@pytest.mark.parametrize(
     ("question", "kept"),
     [
         ("Hur ofta träffas nätverket?", "Hur träffas nätverket?"),

@@ -422,17 +422,28 @@ def test_a_line_that_ends_mid_sentence_is_quoted_with_the_next(line, expected):
 
 
 @pytest.mark.parametrize(
-    ("values", "peak"),
+    ("values", "margin", "chosen"),
     [
-        # a one-step spike (0.36 at 2) loses to a broad plateau (0.33 from 10 to 20)
-        ([0.1, 0.2, 0.36, 0.2, 0.1, 0.1, 0.1, 0.2, 0.25, 0.3] + [0.33] * 11 + [0.2] * 5, 15),
-        ([0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 5),  # rising to the edge: the edge
-        ([0.3] * 12, 0),  # flat: the first
+        # a flat best from 10 to 20 (0.33, the maximum 0.34 at 15): its first point
+        (
+            [0.1, 0.2, 0.25, 0.3, 0.2, 0.1, 0.1, 0.2, 0.25, 0.3] + [0.33] * 5 + [0.34] + [0.33] * 5,
+            0.02,
+            10,
+        ),
+        (
+            [0.1, 0.2, 0.25, 0.3, 0.2, 0.1, 0.1, 0.2, 0.25, 0.3] + [0.33] * 5 + [0.34] + [0.33] * 5,
+            0.005,
+            15,
+        ),
+        ([0.0, 0.1, 0.2, 0.3, 0.4, 0.5], 0.05, 5),  # rising to the edge: the edge
+        ([0.3] * 12, 0.0, 0),  # flat: the first
     ],
 )
-def test_the_hedge_threshold_sits_on_a_broad_best_not_a_spike(values, peak):
-    """evals.fit.best_separation averages Youden's J over ±5 thresholds before taking the
-    best: a threshold that separates by luck loses to a range that separates steadily."""
-    from evals.fit import plateau_peak
+def test_the_hedge_threshold_is_the_lowest_within_a_standard_error_of_the_best(
+    values, margin, chosen
+):
+    """evals.fit.best_separation hedges as little as it can without separating measurably
+    worse: the first threshold whose Youden's J is within one standard error of the best."""
+    from evals.fit import first_within
 
-    assert plateau_peak(np.array(values)) == peak
+    assert first_within(np.array(values), margin) == chosen
