@@ -4,6 +4,7 @@ rank candidate answers (and are one feature of the answer policy); they never re
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from ingest.text import SV_MONTHS, fold_diacritics
@@ -190,6 +191,95 @@ AMOUNT = re.compile(
     r"\d[\d  ]*\s?(kr\b|kronor|tkr|mkr|miljon\w*|miljard\w*|euro\b|€)|\b(miljon|miljard)\w* kr",
     re.I,
 )
+# An acronym: a word with two or more capitals ("RSS", "FaR", "SoL", "MAS/MAR", "ÖLBF")
+ACRONYM = re.compile(r"\b[A-ZÅÄÖ]\w*[A-ZÅÄÖ]\w*(?:/[A-ZÅÄÖ]\w*)*")
+# How a question asks what the acronym ("{a}") stands for
+_ASKS_EXPANSION = (
+    r"\bstår\s+(?:förkortningen\s+|namnet\s+)?{a}\s+för\b",
+    r"\b{a}\b[^?]*\bvad\s+står\s+(?:det|den|de)\s+för\b",
+    r"\bförkortning\w*\b",
+    r"\bbetyder\s+(?:förkortningen\s+)?{a}\b",
+    r"\bdoes\s+{a}\s+(?:stand|mean)\b|\b{a}\s+(?:stands?\s+for|is\s+short\s+for)\b",
+    r"\babbreviation\b",
+)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A long form found, read like a regex match (`group`, `start`)."""
+
+    text: str
+    at: int
+
+    def group(self, _: int = 0) -> str:
+        return self.text
+
+    def start(self) -> int:
+        return self.at
+
+
+@dataclass(frozen=True)
+class Expansion:
+    """What shows an acronym's expansion in a text, after Schwartz & Hearst (2003): a long
+    form beside the acronym ("Örebro läns bildningsförbund (ÖLBF)", "KCRD – kommunchefs-/
+    regiondirektörsnätverket", "FaR (…)") whose words, or the parts of its compounds, begin
+    with the acronym's capitals in order, the first with the first. "FaR (ny modell arbetas
+    fram i samverkan)" explains nothing. Has `finditer` like a compiled pattern."""
+
+    acronym: str
+
+    def finditer(self, text: str) -> list[Found]:
+        """Long forms of the acronym or of one of its parts ("MAS/MAR"), after or before it."""
+        parts = self.acronym.split("/")
+        spellings = [[c.lower() for c in p if c.isupper()] or [p[0].lower()] for p in parts]
+        window = 2 * max(len(s) for s in spellings) + 2
+        found = []
+        for short in dict.fromkeys([self.acronym, *parts]):
+            q = re.escape(short)
+            after = rf"{q}\s*(?:\(([^()]{{1,160}})\)|[–:-]\s+([^.()\n]{{1,160}}))"
+            for m in re.finditer(after, text):
+                words = (m.group(1) or m.group(2)).split()[:window]
+                if any(_spells(letters, words, anchored_end=False) for letters in spellings):
+                    found.append(Found(" ".join(words), m.start()))
+            for m in re.finditer(rf"\(\s*{q}\s*[),;]", text):
+                words = text[: m.start()].split()[-window:]
+                if any(_spells(letters, words, anchored_end=True) for letters in spellings):
+                    found.append(Found(" ".join(words), m.start()))
+        return found
+
+
+def _spells(letters: list[str], words: list[str], anchored_end: bool) -> bool:
+    """Whether the initials of the words (of each compound part) hold the letters in order,
+    starting at a word's first letter; with `anchored_end`, ending in the last word."""
+    from .language import compound_parts
+
+    initials: list[tuple[int, str]] = []  # (word index, initial)
+    for i, word in enumerate(words):
+        for piece in re.findall(r"[^\W\d_]+", word):
+            parts = compound_parts(piece) or (piece,)
+            initials.extend((i, p[0].lower()) for p in parts)
+    for start, (i, c) in enumerate(initials):
+        if c != letters[0] or (start and initials[start - 1][0] == i):
+            continue  # the long form begins at a word's start with the first letter
+        k, last = 1, i
+        for j, d in initials[start + 1 :]:
+            if k < len(letters) and d == letters[k]:
+                k, last = k + 1, j
+        if k == len(letters) and (not anchored_end or last == len(words) - 1):
+            return True
+    return False
+
+
+def asked_acronym(question: str) -> str | None:
+    """The acronym whose meaning the question asks ("Vad står FaR för?", "KCRD, vad står det
+    för?", "What does SIP stand for?"), or None."""
+    for m in ACRONYM.finditer(question):
+        a = re.escape(m.group(0))
+        if any(re.search(p.format(a=a), question, re.I) for p in _ASKS_EXPANSION):
+            return m.group(0)
+    return None
+
+
 # What a question asks for, when it names it: (question pattern, what the answer must show).
 REQUESTED = [
     (re.compile(r"\b(e-?post\w*|mejl\w*|e-?mail\w*)\b", re.I), EMAIL),
@@ -257,9 +347,13 @@ def shows(want: re.Pattern, text: str, question: str) -> bool:
     return any(m.group(0).lower() not in asked for m in want.finditer(text))
 
 
-def requested(question: str) -> re.Pattern | None:
-    """The pattern an answer must show when the question names what it wants (an e-mail
-    address, a phone number, a date, a frequency, opening hours, an amount)."""
+def requested(question: str) -> re.Pattern | Expansion | None:
+    """The pattern an answer must show when the question names what it wants (what an
+    acronym stands for, an e-mail address, a phone number, a date, a frequency, opening
+    hours, an amount)."""
+    acronym = asked_acronym(question)
+    if acronym is not None:
+        return Expansion(acronym)
     return next((want for ask, want in REQUESTED if ask.search(question)), None)
 
 

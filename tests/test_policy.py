@@ -181,6 +181,55 @@ def test_answer_shapes(kind, question, text, value):
 
 
 @pytest.mark.parametrize(
+    ("question", "text", "value"),
+    [
+        # a long form beside the acronym whose words (and compound parts) spell it
+        ("Vad står ÖLBF för?", "mellan Örebro läns bildningsförbund (ÖLBF), Region Örebro", 1.0),
+        (
+            "KCRD, vad står det för?",
+            "presenterats för KCRD – kommunchefs-/regiondirektörsnätverket",
+            1.0,
+        ),
+        (
+            "Vad står förkortningen MAS/MAR för?",
+            "• MAS/MAR - Medicinskt ansvariga sjuksköterskor",
+            1.0,
+        ),
+        ("Vad betyder RUS?", "Mål i den regionala utvecklingsstrategin (RUS)", 1.0),
+        ("What does SIP stand for?", "• Samordnad individuell plan (SIP) och ViSam", 1.0),
+        ("Vad står SoL för?", "enligt socialtjänstlagen (SoL) ska", 1.0),
+        # beside it, but not spelling it; or only the acronym
+        ("Vad står FaR för?", "• FaR (ny modell arbetas fram i samverkan)", 0.0),
+        ("Vad står SIP för?", "Arbetet med SIP pågår i hela länet.", 0.0),
+        ("Vad står RUS för?", "Handlingsplanen berör två effektmål i RUS:", 0.0),
+    ],
+)
+def test_what_an_acronym_stands_for_is_shown_by_its_expansion(question, text, value):
+    assert shape("what", text, question=question) == value
+
+
+@pytest.mark.parametrize(
+    ("question", "acronym"),
+    [
+        ("Vad står FaR för?", "FaR"),
+        ("vad står förkortningen MAS/MAR för", "MAS/MAR"),
+        ("KCRD, vad står det för?", "KCRD"),
+        ("ÖLBF – vad är det för förkortning?", "ÖLBF"),
+        ("Vad betyder RUS?", "RUS"),
+        ("What does SIP stand for?", "SIP"),
+        ("Vad är SIP?", None),  # what it is, not what it stands for
+        ("Vad står det i RUS om hälsa för äldre?", None),
+        ("Vad betyder nära vård för KCRD?", None),
+        ("Vad står Cross och Cherries för?", None),  # names, not acronyms
+    ],
+)
+def test_questions_that_ask_what_an_acronym_stands_for(question, acronym):
+    from assistant.questions import asked_acronym
+
+    assert asked_acronym(question) == acronym
+
+
+@pytest.mark.parametrize(
     ("question", "focus"),
     [
         ("Hur stor budget har nätverket?", "budget"),
