@@ -18,6 +18,7 @@ from .policy import Action, AnswerPolicy, Decision, Evidence, RankingModel
 from .questions import (
     EMAIL,
     PHONE,
+    ROLE,
     asks_shape,
     focus_word,
     people,
@@ -114,8 +115,8 @@ class ExtractiveAnswerer:
     @staticmethod
     def _shown_anywhere(want: re.Pattern, question: str, ranked: list[Scored]) -> bool:
         """Whether a candidate unit shows what the question asks for; a person's e-mail
-        address or number near that person's name in the passage."""
-        names = people(question) if want in (EMAIL, PHONE) else []
+        address, number or role near that person's name in the passage."""
+        names = people(question) if want in (EMAIL, PHONE, ROLE) else []
         return any(
             shows(want, s.unit.text, question) and shows_contact(want, s.unit.chunk.text, names)
             for s in ranked

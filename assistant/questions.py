@@ -280,6 +280,28 @@ def asked_acronym(question: str) -> str | None:
     return None
 
 
+# A person's role: Swedish titles are compounds on a few heads ("Projektledare",
+# "Områdeschef", "hälso- och sjukvårdsnämndens ordförande", "ledamot i …nämnden")
+ROLE = re.compile(
+    r"\b\w*(chef|ledare|ordförande|ledamot|samordnare|strateg|direktör|ansvarig|handläggare|"
+    r"sekreterare|koordinator|utredare|rådgivare|råd|director|manager|chair\w*|coordinator|"
+    r"officer)\b",
+    re.I,
+)
+# A question about a named person's role: "Vad har X för roll/titel?", "Vem är X?"
+_ASKS_ROLE = re.compile(
+    r"\b(titel|titeln|roll|rollen|befattning|tjänst|yrke|title|role|position)\b|"
+    r"\b(jobbar|arbetar)\s+(han|hon)\s+(med|som)\b|^\s*(vem|who)\s+(är|var|is|was)\s+[A-ZÅÄÖ]",
+    re.I,
+)
+
+
+def asks_role(question: str) -> bool:
+    """Whether the question asks what a person it names does ("Vad har Bo Rudolfsson för
+    roll?", "Vem är Karin Sundin?"); "Vem är ordförande?" names no one."""
+    return bool(people(question)) and bool(_ASKS_ROLE.search(question))
+
+
 # What a question asks for, when it names it: (question pattern, what the answer must show).
 REQUESTED = [
     (re.compile(r"\b(e-?post\w*|mejl\w*|e-?mail\w*)\b", re.I), EMAIL),
@@ -349,11 +371,13 @@ def shows(want: re.Pattern, text: str, question: str) -> bool:
 
 def requested(question: str) -> re.Pattern | Expansion | None:
     """The pattern an answer must show when the question names what it wants (what an
-    acronym stands for, an e-mail address, a phone number, a date, a frequency, opening
+    acronym stands for, a named person's role, an e-mail address, a phone number, a date, a frequency, opening
     hours, an amount)."""
     acronym = asked_acronym(question)
     if acronym is not None:
         return Expansion(acronym)
+    if asks_role(question):
+        return ROLE
     return next((want for ask, want in REQUESTED if ask.search(question)), None)
 
 

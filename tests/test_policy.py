@@ -230,6 +230,50 @@ def test_questions_that_ask_what_an_acronym_stands_for(question, acronym):
 
 
 @pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Vad har Bo Rudolfsson för roll?", True),
+        ("vilken roll har Karin Sundin i nämnden?", True),
+        ("Vad har Göran Stiernstedt för titel?", True),
+        ("What is Anders Bro's job title?", True),
+        ("Vem är Karin Sundin?", True),
+        ("Vem är ordförande i nämnden?", False),  # asks for a person, names none
+        ("Vilken roll ska primärvården spela?", False),  # no person named
+    ],
+)
+def test_questions_about_a_named_persons_role(question, asks):
+    from assistant.questions import asks_role
+
+    assert asks_role(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "shown"),
+    [
+        ("Vad har Bo Rudolfsson för roll?", "säger Bo Rudolfsson (S), ledamot i nämnden", True),
+        ("Vem är Jan Sundelius?", "Jan Sundelius – Utvecklingsledare Område nära vård", True),
+        (
+            "Vad har Göran Stiernstedt för titel?",
+            "Exempelvis Anna Nergårdh, Göran Stiernstedt.",
+            False,
+        ),
+        ("What is Anders Bro's job title?", "Anders Bro – E-post: anders.bro@example.se", False),
+        # a role far from the person is someone else's
+        (
+            "Vad har Anders Bro för roll?",
+            "Anders Bro – E-post: a@b.se\n" + "Annat. " * 60 + "Områdeschef",
+            False,
+        ),
+    ],
+)
+def test_a_persons_role_stands_near_the_name(question, text, shown):
+    from assistant.questions import people, requested, shows, shows_contact
+
+    want = requested(question)
+    assert (shows(want, text, question) and shows_contact(want, text, people(question))) is shown
+
+
+@pytest.mark.parametrize(
     ("question", "focus"),
     [
         ("Hur stor budget har nätverket?", "budget"),
