@@ -179,6 +179,12 @@ def _new_organisation(text: str, question: str) -> bool:
 
 YEAR_ONLY = re.compile(r"^(19|20)\d{2}$")
 DAY_MONTH = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I)
+YEAR = re.compile(r"\b(19|20)\d{2}\b")
+WEEKDAY = re.compile(
+    r"\b(måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag|vardag|helg)\w*|"
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekday|weekend)s?\b",
+    re.I,
+)
 PHONE = re.compile(r"\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b|\+46")
 # How often names a period ("varje månad", "två gånger per år", "årligen"); "regelbundet"
 # says only that something recurs, which does not answer "Hur ofta …?"
@@ -306,7 +312,14 @@ def asks_role(question: str) -> bool:
 REQUESTED = [
     (re.compile(r"\b(e-?post\w*|mejl\w*|e-?mail\w*)\b", re.I), EMAIL),
     (re.compile(r"\b(telefon\w*|ringa|phone|call)\b", re.I), PHONE),
-    (re.compile(r"\b(vilket|vilka) datum\b|\bwhat date\b", re.I), DAY_MONTH),
+    (
+        re.compile(
+            r"\bdag(en)? i veckan\b|\bveckodag\w*|\bvilka (vecko)?dagar\b|\bday of the week\b", re.I
+        ),
+        WEEKDAY,
+    ),
+    (re.compile(r"\b(vilket|vilka) datum\b|\bvilken dag\b|\bwhat (date|day)\b", re.I), DAY_MONTH),
+    (re.compile(r"\b(vilket|vilka) år\b|\b(what|which) years?\b", re.I), YEAR),
     (re.compile(r"\bhur ofta\b|\bhow often\b", re.I), FREQUENCY),
     # opening hours are answered by times of day ("8–16", "kl. 13.00")
     (re.compile(r"\b(öppettid\w*|öppet|opening hours|open)\b", re.I), CLOCK),
@@ -371,8 +384,8 @@ def shows(want: re.Pattern, text: str, question: str) -> bool:
 
 def requested(question: str) -> re.Pattern | Expansion | None:
     """The pattern an answer must show when the question names what it wants (what an
-    acronym stands for, a named person's role, an e-mail address, a phone number, a date, a frequency, opening
-    hours, an amount)."""
+    acronym stands for, a named person's role, an e-mail address, a phone number, a weekday,
+    a date, a year, a frequency, opening hours, an amount)."""
     acronym = asked_acronym(question)
     if acronym is not None:
         return Expansion(acronym)

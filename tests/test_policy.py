@@ -174,6 +174,12 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
         ("what", "När har receptionen öppet?", "Öppet vardagar kl. 8–16.", 1.0),
         ("what", "Vilka öppettider har mottagningen?", "under 2019–2022", 0.0),
         ("what", "Hur stor budget har nätverket?", "Budgeten är 2 miljoner kronor.", 1.0),
+        ("when", "Vilket år blev SIP lagstadgat?", "SIP fördes in i lagen 2010.", 1.0),
+        ("when", "Vilket år blev hon chef?", "Hon blev chef för området.", 0.0),  # no year
+        ("when", "Vilket år efter 2018 kom lagen?", "Lagen kom efter 2018.", 0.0),  # asked
+        ("what", "Vilken dag i veckan ses de?", "De ses på tisdagar.", 1.0),
+        ("what", "Vilken dag i veckan ses de?", "De ses den 13 maj.", 0.0),  # a date
+        ("what", "Vilken dag hölls workshopen?", "Den 13 maj 2022 möttes de.", 1.0),
     ],
 )
 def test_answer_shapes(kind, question, text, value):
