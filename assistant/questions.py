@@ -180,6 +180,12 @@ def _new_organisation(text: str, question: str) -> bool:
 YEAR_ONLY = re.compile(r"^(19|20)\d{2}$")
 DAY_MONTH = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I)
 YEAR = re.compile(r"\b(19|20)\d{2}\b")
+# How long, or since when: a year, a month, a season, or a number of years ("sedan många år")
+PERIOD = re.compile(
+    rf"\b(19|20)\d{{2}}\b|\b({_MONTHS})\b|\b(våren|hösten|vintern|sommaren|årsskiftet)\b|"
+    r"\b(\d+|många|flera|några|ett par)\s+(år|månader|veckor|dagar)\b",
+    re.I,
+)
 WEEKDAY = re.compile(
     r"\b(måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag|vardag|helg)\w*|"
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekday|weekend)s?\b",
@@ -319,6 +325,7 @@ REQUESTED = [
         WEEKDAY,
     ),
     (re.compile(r"\b(vilket|vilka) datum\b|\bvilken dag\b|\bwhat (date|day)\b", re.I), DAY_MONTH),
+    (re.compile(r"\bhur länge\b|\bsed?a?n när\b|\bhow long\b|\bsince when\b", re.I), PERIOD),
     (re.compile(r"\b(vilket|vilka) år\b|\b(what|which) years?\b", re.I), YEAR),
     (re.compile(r"\bhur ofta\b|\bhow often\b", re.I), FREQUENCY),
     # opening hours are answered by times of day ("8–16", "kl. 13.00")
@@ -385,7 +392,7 @@ def shows(want: re.Pattern, text: str, question: str) -> bool:
 def requested(question: str) -> re.Pattern | Expansion | None:
     """The pattern an answer must show when the question names what it wants (what an
     acronym stands for, a named person's role, an e-mail address, a phone number, a weekday,
-    a date, a year, a frequency, opening hours, an amount)."""
+    a date, a period, a year, a frequency, opening hours, an amount)."""
     acronym = asked_acronym(question)
     if acronym is not None:
         return Expansion(acronym)

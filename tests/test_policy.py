@@ -180,6 +180,9 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
         ("what", "Vilken dag i veckan ses de?", "De ses på tisdagar.", 1.0),
         ("what", "Vilken dag i veckan ses de?", "De ses den 13 maj.", 0.0),  # a date
         ("what", "Vilken dag hölls workshopen?", "Den 13 maj 2022 möttes de.", 1.0),
+        ("when", "Hur länge har de samarbetat?", "Det pågår sedan många år.", 1.0),
+        ("when", "Hur länge pågick projektet?", "Det är viktigt när vi ska samverka.", 0.0),
+        ("when", "Sedan när finns avtalen?", "Sedan 2018 finns avtal.", 1.0),
     ],
 )
 def test_answer_shapes(kind, question, text, value):
