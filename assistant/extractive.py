@@ -3,7 +3,6 @@ policy decide (policy.py), selects the units that answer and quotes them verbati
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -19,6 +18,7 @@ from .questions import (
     EMAIL,
     PHONE,
     ROLE,
+    Wanted,
     asks_shape,
     focus_word,
     people,
@@ -113,7 +113,7 @@ class ExtractiveAnswerer:
         return Assessment(kind, english, ranked, chosen, evidence, self.policy.decide(evidence))
 
     @staticmethod
-    def _shown_anywhere(want: re.Pattern, question: str, ranked: list[Scored]) -> bool:
+    def _shown_anywhere(want: Wanted, question: str, ranked: list[Scored]) -> bool:
         """Whether a candidate unit shows what the question asks for; a person's e-mail
         address, number or role near that person's name in the passage."""
         names = people(question) if want in (EMAIL, PHONE, ROLE) else []

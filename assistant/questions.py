@@ -180,14 +180,17 @@ def _new_organisation(text: str, question: str) -> bool:
 YEAR_ONLY = re.compile(r"^(19|20)\d{2}$")
 DAY_MONTH = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I)
 YEAR = re.compile(r"\b(19|20)\d{2}\b")
-# How long, or since when: a year, a month, a season, or a number of years ("sedan många år")
+# How long, or since when: a year, a month, a season, or a number of units of time
+# ("sedan många år", "i tre år", "två timmar")
 PERIOD = re.compile(
     rf"\b(19|20)\d{{2}}\b|\b({_MONTHS})\b|\b(våren|hösten|vintern|sommaren|årsskiftet)\b|"
-    r"\b(\d+|många|flera|några|ett par)\s+(år|månader|veckor|dagar)\b",
+    rf"\b(\d+|en|ett|{_NUMBER_WORDS}|många|flera|några|ett par)\s+(år|månad|månader|vecka|"
+    r"veckor|dag|dagar|timme|timmar|decennier|decennium|halvår)\b",
     re.I,
 )
 WEEKDAY = re.compile(
-    r"\b(måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag|vardag|helg)\w*|"
+    r"\b(måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag)(ar|en|arna|s)?\b|"
+    r"\bvardag(ar|arna)?\b|\bhelg(er|en|erna|dagar)?\b|"
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekday|weekend)s?\b",
     re.I,
 )
@@ -205,14 +208,14 @@ AMOUNT = re.compile(
 )
 # An acronym: a word with two or more capitals ("RSS", "FaR", "SoL", "MAS/MAR", "ÖLBF")
 ACRONYM = re.compile(r"\b[A-ZÅÄÖ]\w*[A-ZÅÄÖ]\w*(?:/[A-ZÅÄÖ]\w*)*")
-# How a question asks what the acronym ("{a}") stands for
+# How a question asks what the acronym ("{a}", a whole word) stands for
 _ASKS_EXPANSION = (
     r"\bstår\s+(?:förkortningen\s+|namnet\s+)?{a}\s+för\b",
-    r"\b{a}\b[^?]*\bvad\s+står\s+(?:det|den|de)\s+för\b",
-    r"\bförkortning\w*\b",
-    r"\bbetyder\s+(?:förkortningen\s+)?{a}\b",
-    r"\bdoes\s+{a}\s+(?:stand|mean)\b|\b{a}\s+(?:stands?\s+for|is\s+short\s+for)\b",
-    r"\babbreviation\b",
+    r"(?<!\w){a}(?!\w)[^?]*\bvad\s+står\s+(?:det|den|de)\s+för\b",
+    r"\bförkortning\w*\s+{a}(?!\w)|(?<!\w){a}(?!\w)[^?]*\bförkortning",
+    r"\bbetyder\s+(?:förkortningen\s+)?{a}\s*\??\s*$",  # not "Vad betyder SIP för mig?"
+    r"\bdoes\s+{a}\s+(?:stand\s+for|mean\s*\??\s*$)|(?<!\w){a}\s+(?:stands?|is\s+short)\s+for\b",
+    r"\babbreviation\s+{a}(?!\w)|(?<!\w){a}(?!\w)[^?]*\babbreviation",
 )
 
 
@@ -242,44 +245,63 @@ class Expansion:
 
     def finditer(self, text: str) -> list[Found]:
         """Long forms of the acronym or of one of its parts ("MAS/MAR"), after or before it."""
-        parts = self.acronym.split("/")
+        parts = [p for p in self.acronym.split("/") if p]
+        if not parts:
+            return []
         spellings = [[c.lower() for c in p if c.isupper()] or [p[0].lower()] for p in parts]
         window = 2 * max(len(s) for s in spellings) + 2
         found = []
         for short in dict.fromkeys([self.acronym, *parts]):
-            q = re.escape(short)
+            q = rf"(?<!\w){re.escape(short)}(?!\w)"
             after = rf"{q}\s*(?:\(([^()]{{1,160}})\)|[–:-]\s+([^.()\n]{{1,160}}))"
             for m in re.finditer(after, text):
                 words = (m.group(1) or m.group(2)).split()[:window]
-                if any(_spells(letters, words, anchored_end=False) for letters in spellings):
+                if any(_spells(letters, words, from_first=True) for letters in spellings):
                     found.append(Found(" ".join(words), m.start()))
             for m in re.finditer(rf"\(\s*{q}\s*[),;]", text):
-                words = text[: m.start()].split()[-window:]
-                if any(_spells(letters, words, anchored_end=True) for letters in spellings):
+                # the words just before the parenthesis (a bounded look-back: linear in text)
+                words = text[max(0, m.start() - 40 * window) : m.start()].split()[-window:]
+                if any(_spells(letters, words, to_last=True) for letters in spellings):
                     found.append(Found(" ".join(words), m.start()))
         return found
 
 
-def _spells(letters: list[str], words: list[str], anchored_end: bool) -> bool:
-    """Whether the initials of the words (of each compound part) hold the letters in order,
-    starting at a word's first letter; with `anchored_end`, ending in the last word."""
+def _initials(words: list[str]) -> list[tuple[int, str, bool]]:
+    """(word index, initial, whether it begins the word) of each word's compound parts."""
     from .language import compound_parts
 
-    initials: list[tuple[int, str]] = []  # (word index, initial)
+    out: list[tuple[int, str, bool]] = []
     for i, word in enumerate(words):
-        for piece in re.findall(r"[^\W\d_]+", word):
+        for k, piece in enumerate(re.findall(r"[^\W\d_]+", word)):
             parts = compound_parts(piece) or (piece,)
-            initials.extend((i, p[0].lower()) for p in parts)
-    for start, (i, c) in enumerate(initials):
-        if c != letters[0] or (start and initials[start - 1][0] == i):
-            continue  # the long form begins at a word's start with the first letter
-        k, last = 1, i
-        for j, d in initials[start + 1 :]:
-            if k < len(letters) and d == letters[k]:
-                k, last = k + 1, j
-        if k == len(letters) and (not anchored_end or last == len(words) - 1):
+            out.extend((i, p[0].lower(), k == 0 and n == 0) for n, p in enumerate(parts))
+    return out
+
+
+def _spells(
+    letters: list[str], words: list[str], from_first: bool = False, to_last: bool = False
+) -> bool:
+    """Whether the initials of the words (and of their compounds' parts) hold the letters in
+    order, the first letter beginning a word: the first word with `from_first` (a long form
+    after the acronym starts there), the last letter in the last word with `to_last` (one
+    before it runs up to it)."""
+    initials = _initials(words)
+    for s, (i, c, begins) in enumerate(initials):
+        if c != letters[0] or not begins or (from_first and i != 0):
+            continue
+        k = 1
+        for j, d, _ in initials[s + 1 :]:
+            if k == len(letters):
+                break
+            if d == letters[k] and not (to_last and k == len(letters) - 1 and j != len(words) - 1):
+                k += 1
+        if k == len(letters) and (not to_last or len(letters) > 1 or i == len(words) - 1):
             return True
     return False
+
+
+# What an answer must show: a pattern, or an acronym's expansion (both have `finditer`)
+Wanted = re.Pattern | Expansion
 
 
 def asked_acronym(question: str) -> str | None:
@@ -293,25 +315,35 @@ def asked_acronym(question: str) -> str | None:
 
 
 # A person's role: Swedish titles are compounds on a few heads ("Projektledare",
-# "Områdeschef", "hälso- och sjukvårdsnämndens ordförande", "ledamot i …nämnden")
+# "Områdeschefen", "hälso- och sjukvårdsnämndens ordförande", "ledamot i …nämnden")
 ROLE = re.compile(
-    r"\b\w*(chef|ledare|ordförande|ledamot|samordnare|strateg|direktör|ansvarig|handläggare|"
-    r"sekreterare|koordinator|utredare|rådgivare|råd|director|manager|chair\w*|coordinator|"
-    r"officer)\b",
+    r"\b\w*(chef|ledare|ordförande|ledamot|ledamöt|samordnare|strateg|direktör|ansvarig|"
+    r"handläggare|sekreterare|koordinator|utredare|rådgivare|kommunalråd|regionråd|director|"
+    r"manager|chair|coordinator|officer)(en|n|er|erna|na|ar|arna|a|s)?\b",
     re.I,
 )
-# A question about a named person's role: "Vad har X för roll/titel?", "Vem är X?"
+# A question about what a named person does: "Vad har X för roll/titel?", "Vem är X?"
 _ASKS_ROLE = re.compile(
-    r"\b(titel|titeln|roll|rollen|befattning|tjänst|yrke|title|role|position)\b|"
-    r"\b(jobbar|arbetar)\s+(han|hon)\s+(med|som)\b|^\s*(vem|who)\s+(är|var|is|was)\s+[A-ZÅÄÖ]",
+    r"\b(titel|titeln|roll|rollen|befattning|yrke|title|role|job)\b|"
+    r"\b(jobbar|arbetar)\s+(han|hon)\s+(med|som)\b",
     re.I,
+)
+_WHO_IS = re.compile(
+    r"\s*(?:och\s+)?(?:vem|who)\s+(?:är|var|is|was)\s+(?P<name>[^?]+?)\s*\??\s*", re.I
 )
 
 
 def asks_role(question: str) -> bool:
     """Whether the question asks what a person it names does ("Vad har Bo Rudolfsson för
-    roll?", "Vem är Karin Sundin?"); "Vem är ordförande?" names no one."""
-    return bool(people(question)) and bool(_ASKS_ROLE.search(question))
+    roll?", "Vem är Karin Sundin?"); "Vem är ordförande efter Karin Sundin?" asks for
+    someone else, "Vem är ordförande?" names no one."""
+    named = people(question)
+    if not named:
+        return False
+    who = _WHO_IS.fullmatch(question)
+    if who:
+        return who.group("name") in named
+    return bool(_ASKS_ROLE.search(question))
 
 
 # What a question asks for, when it names it: (question pattern, what the answer must show).
@@ -325,7 +357,7 @@ REQUESTED = [
         WEEKDAY,
     ),
     (re.compile(r"\b(vilket|vilka) datum\b|\bvilken dag\b|\bwhat (date|day)\b", re.I), DAY_MONTH),
-    (re.compile(r"\bhur länge\b|\bsed?a?n när\b|\bhow long\b|\bsince when\b", re.I), PERIOD),
+    (re.compile(r"\bhur länge\b|\b(sedan|sen) när\b|\bhow long\b|\bsince when\b", re.I), PERIOD),
     (re.compile(r"\b(vilket|vilka) år\b|\b(what|which) years?\b", re.I), YEAR),
     (re.compile(r"\bhur ofta\b|\bhow often\b", re.I), FREQUENCY),
     # opening hours are answered by times of day ("8–16", "kl. 13.00")
@@ -338,9 +370,18 @@ REQUESTED = [
 CONTACT_WINDOW = 200  # characters: a contact block lists a person's address and number
 
 
-# What ends before a sentence, a list item or a labelled field begins: a capital after it
-# says nothing about a name
-_BEFORE_START = ".!?:•–-"
+# What ends before a sentence, a list item, a labelled field or a quote begins: a capital
+# after it (or after a line break) says nothing about a name
+_BEFORE_START = ".!?:•–-(\"”'"
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    before = text[max(0, at - 80) : at]  # a bounded look-back: linear in the text
+    kept = before.rstrip()
+    gap = before[len(kept) :]
+    if "\n" in gap:
+        return True
+    return kept[-1] in _BEFORE_START if kept else at - len(gap) <= 0
 
 
 def people(text: str) -> list[str]:
@@ -353,8 +394,7 @@ def people(text: str) -> list[str]:
     for m in PERSON.finditer(text):
         name = m.group(0)
         first, *rest = name.split()
-        before = text[: m.start()].rstrip()[-1:]
-        if (not before or before in _BEFORE_START) and is_common_word(first):
+        if _starts_sentence(text, m.start()) and is_common_word(first):
             if len(rest) < 2:
                 continue
             name = " ".join(rest)
@@ -363,7 +403,7 @@ def people(text: str) -> list[str]:
     return out
 
 
-def shows_contact(want: re.Pattern, text: str, names: list[str]) -> bool:
+def shows_contact(want: Wanted, text: str, names: list[str]) -> bool:
     """Whether the text shows the e-mail address or phone number asked for, and, when the
     question names people, within a contact block's reach of one of them: the switchboard
     number on the page does not answer "Vilket telefonnummer har Johanna Ek?"."""
@@ -382,14 +422,14 @@ def _surname(name: str) -> str:
     return r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")\b"
 
 
-def shows(want: re.Pattern, text: str, question: str) -> bool:
+def shows(want: Wanted, text: str, question: str) -> bool:
     """Whether the text shows what the question asks for, other than what the question itself
     says ("Träffas de varje månad, eller hur ofta?" is not answered by "varje månad")."""
     asked = question.lower()
     return any(m.group(0).lower() not in asked for m in want.finditer(text))
 
 
-def requested(question: str) -> re.Pattern | Expansion | None:
+def requested(question: str) -> Wanted | None:
     """The pattern an answer must show when the question names what it wants (what an
     acronym stands for, a named person's role, an e-mail address, a phone number, a weekday,
     a date, a period, a year, a frequency, opening hours, an amount)."""

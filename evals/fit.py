@@ -168,9 +168,10 @@ def choose_close(groups, scores: list[np.ndarray]) -> tuple[float, list[dict]]:
                 "p90_words": round(float(np.percentile(words, 90)), 1),
             }
         )
-    best = max(row["key_facts"] for row in table)
+    facts = np.array([row["key_facts"] for row in table])  # CLOSE_GRID runs largest first
+    best = float(facts.max())
     se = (best * (1 - best) / len(groups)) ** 0.5
-    return max(row["close"] for row in table if row["key_facts"] >= best - se), table
+    return CLOSE_GRID[first_within(facts, se)], table
 
 
 def fit_ranking(service: AssistantService, questions: list[Question]) -> dict:
@@ -304,13 +305,15 @@ def best_separation(probs: np.ndarray, labels: np.ndarray) -> tuple[float, float
     in another), where its maximum jumps from one refit to the next."""
     grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
     wrong, right = probs[labels == 0], probs[labels == 1]
+    if not len(wrong) or not len(right):
+        raise ValueError("the hedge threshold needs both right and wrong answers on dev")
     hedged_wrong = np.array([(wrong < t).mean() for t in grid])
     kept_right = np.array([(right >= t).mean() for t in grid])
     j = hedged_wrong + kept_right - 1
     best = int(np.argmax(j))
     se = np.sqrt(
-        hedged_wrong[best] * (1 - hedged_wrong[best]) / max(len(wrong), 1)
-        + kept_right[best] * (1 - kept_right[best]) / max(len(right), 1)
+        hedged_wrong[best] * (1 - hedged_wrong[best]) / len(wrong)
+        + kept_right[best] * (1 - kept_right[best]) / len(right)
     )
     chosen = first_within(j, float(se))
     return float(grid[chosen]), float(j[chosen])

@@ -223,7 +223,9 @@ def test_names_a_question_mentions(text, found):
         ("Klart. Det Specifika samverkansrådet har godkänt den.", []),
         ("Utvecklingsledare Område nära vård", []),
         ("Exempelvis Anna Nergårdh och Göran Stiernstedt.", ["Anna Nergårdh", "Göran Stiernstedt"]),
-        # first names, also those that are common words too, wherever they stand
+        ("Kontakt\nProjektet Cherries har testat en modell.", []),  # after a line break
+        # first names the lexicons know, also at a sentence's start ("Dag" and "Maj" are
+        # not among them: a name that is also a common word begins a sentence unrecognised)
         ("Karin Sundin Ordförande", ["Karin Sundin Ordförande"]),
         ("Ansvarig: Kristina Luhr", ["Kristina Luhr"]),
         ("Bo Rudolfsson säger att det fungerar.", ["Bo Rudolfsson"]),

@@ -183,6 +183,8 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
         ("when", "Hur länge har de samarbetat?", "Det pågår sedan många år.", 1.0),
         ("when", "Hur länge pågick projektet?", "Det är viktigt när vi ska samverka.", 0.0),
         ("when", "Sedan när finns avtalen?", "Sedan 2018 finns avtal.", 1.0),
+        ("when", "Hur länge har de samarbetat?", "De har samarbetat i tre år.", 1.0),
+        ("what", "Vilken dag i veckan ses de?", "Ett vardagsnära arbete.", 0.0),
     ],
 )
 def test_answer_shapes(kind, question, text, value):
@@ -211,6 +213,9 @@ def test_answer_shapes(kind, question, text, value):
         ("Vad står FaR för?", "• FaR (ny modell arbetas fram i samverkan)", 0.0),
         ("Vad står SIP för?", "Arbetet med SIP pågår i hela länet.", 0.0),
         ("Vad står RUS för?", "Handlingsplanen berör två effektmål i RUS:", 0.0),
+        ("Vad står SP för?", "Vi ger stöd på plats (SP) i hela länet.", 1.0),  # runs to it
+        ("Vad står SIP för?", "SIP (ny modell, se information på webben)", 0.0),  # not first
+        ("Vad står SIP för?", "GSIP (Samordnad individuell plan)", 0.0),  # another acronym
     ],
 )
 def test_what_an_acronym_stands_for_is_shown_by_its_expansion(question, text, value):
@@ -230,6 +235,8 @@ def test_what_an_acronym_stands_for_is_shown_by_its_expansion(question, text, va
         ("Vad står det i RUS om hälsa för äldre?", None),
         ("Vad betyder nära vård för KCRD?", None),
         ("Vad står Cross och Cherries för?", None),  # names, not acronyms
+        ("Vad betyder SIP för patienten?", None),  # what it means for someone
+        ("Vilken förkortning har nämnden, HSN?", None),  # the acronym is not what is asked
     ],
 )
 def test_questions_that_ask_what_an_acronym_stands_for(question, acronym):
@@ -247,6 +254,8 @@ def test_questions_that_ask_what_an_acronym_stands_for(question, acronym):
         ("What is Anders Bro's job title?", True),
         ("Vem är Karin Sundin?", True),
         ("Vem är ordförande i nämnden?", False),  # asks for a person, names none
+        ("Vem är ordförande efter Karin Sundin?", False),  # asks for someone else
+        ("Vem är Karin Sundins chef?", False),
         ("Vilken roll ska primärvården spela?", False),  # no person named
     ],
 )
@@ -260,6 +269,7 @@ def test_questions_about_a_named_persons_role(question, asks):
     ("question", "text", "shown"),
     [
         ("Vad har Bo Rudolfsson för roll?", "säger Bo Rudolfsson (S), ledamot i nämnden", True),
+        ("Vem är Ingmar Ångman?", "Ingmar Ångman – Områdeschefen för välfärd", True),
         ("Vem är Jan Sundelius?", "Jan Sundelius – Utvecklingsledare Område nära vård", True),
         (
             "Vad har Göran Stiernstedt för titel?",
@@ -549,3 +559,13 @@ def test_the_hedge_threshold_is_the_lowest_within_a_standard_error_of_the_best(
     from evals.fit import first_within
 
     assert first_within(np.array(values), margin) == chosen
+
+
+def test_the_hedge_threshold_on_separable_answers_is_the_lowest_that_separates_them():
+    from evals.fit import best_separation
+
+    probs = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    labels = np.array([0] * 5 + [1] * 5)
+    assert best_separation(probs, labels) == (0.41, 1.0)
+    with pytest.raises(ValueError):
+        best_separation(probs[5:], labels[5:])  # no wrong answers to separate
