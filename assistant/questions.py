@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from ingest.text import SV_MONTHS, fold_diacritics
 
@@ -388,6 +388,11 @@ def people(text: str) -> list[str]:
     """The names of people a text mentions (two or three capitalised words). A common word
     that is capitalised because it starts a sentence does not start a name: "Projektet
     Cherries …", "Från Europa …" name no one; "Exempelvis Anna Nergårdh" names her."""
+    return list(_people(text))
+
+
+@lru_cache(maxsize=20_000)  # units recur across questions; bounded
+def _people(text: str) -> tuple[str, ...]:
     from .language import is_common_word
 
     out = []
@@ -400,7 +405,7 @@ def people(text: str) -> list[str]:
             name = " ".join(rest)
         if not name.startswith(_NOT_PEOPLE):
             out.append(name)
-    return out
+    return tuple(out)
 
 
 def shows_contact(want: Wanted, text: str, names: list[str]) -> bool:
@@ -429,6 +434,7 @@ def shows(want: Wanted, text: str, question: str) -> bool:
     return any(m.group(0).lower() not in asked for m in want.finditer(text))
 
 
+@lru_cache(maxsize=1024)  # asked once per candidate unit of a question
 def requested(question: str) -> Wanted | None:
     """The pattern an answer must show when the question names what it wants (what an
     acronym stands for, a named person's role, an e-mail address, a phone number, a weekday,
