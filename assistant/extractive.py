@@ -15,9 +15,7 @@ from .language import is_english, names, names_and_swedish
 from .models import Answer, Hit
 from .policy import Action, AnswerPolicy, Decision, Evidence, RankingModel
 from .questions import (
-    EMAIL,
-    PHONE,
-    ROLE,
+    PERSONAL,
     Wanted,
     asks_shape,
     focus_word,
@@ -116,7 +114,7 @@ class ExtractiveAnswerer:
     def _shown_anywhere(want: Wanted, question: str, ranked: list[Scored]) -> bool:
         """Whether a candidate unit shows what the question asks for; a person's e-mail
         address, number or role near that person's name in the passage."""
-        names = people(question) if want in (EMAIL, PHONE, ROLE) else []
+        names = people(question) if want in PERSONAL else []
         return any(
             shows(want, s.unit.text, question) and shows_contact(want, s.unit.chunk.text, names)
             for s in ranked

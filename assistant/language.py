@@ -23,6 +23,7 @@ import sys
 from collections.abc import Mapping
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import simplemma
 import Stemmer
@@ -111,16 +112,23 @@ def _dictionary_path() -> Path:
     return Path(sys.prefix, "share", "hunspell", "sv_SE.dic")
 
 
+class Lexicon(NamedTuple):
+    """hunspell-sv's stems: all of them and those that may end a compound, lower-cased, and
+    the names among them (written with a capital: "Bo", "Göran"), as written."""
+
+    words: frozenset[str]
+    heads: frozenset[str]
+    names: frozenset[str]
+
+
 @cache
-def _lexicon() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """(all stems, stems that may end a compound), lower-cased, and the names (stems written
-    with a capital: "Bo", "Göran"), as written, from hunspell-sv."""
+def _lexicon() -> Lexicon:
     words: set[str] = set()
     heads: set[str] = set()
     proper: set[str] = set()
     path = _dictionary_path()
     if not path.is_file():  # the package is a dependency; without it nothing is split
-        return frozenset(), frozenset(), frozenset()
+        return Lexicon(frozenset(), frozenset(), frozenset())
     with path.open(encoding="utf-8", errors="replace") as fh:
         next(fh, None)  # the first line is the entry count
         for line in fh:
@@ -133,7 +141,7 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
                 proper.add(stem)
             if "Y" in flags:  # hunspell-sv's COMPOUNDEND flag
                 heads.add(low)
-    return frozenset(words), frozenset(heads), frozenset(proper)
+    return Lexicon(frozenset(words), frozenset(heads), frozenset(proper))
 
 
 @lru_cache(maxsize=_CACHE)
@@ -143,7 +151,7 @@ def is_common_word(word: str) -> bool:
     proper noun ("Projektet", "Från", "Exempelvis" are common; "Karin", "Bo", "Göran" are
     names). Only a capital at a sentence's start needs this: Swedish writes common words in
     lower case elsewhere."""
-    if word in _lexicon()[2]:
+    if word in _lexicon().names:
         return False
     low = word.lower()
     return not _lemma_as_written(low)[:1].isupper() and is_swedish(low)
@@ -159,7 +167,7 @@ def is_swedish(word: str) -> bool:
     word = word.lower()
     if not word.isalpha() or len(word) > _MAX_WORD:
         return False
-    words = _lexicon()[0]
+    words = _lexicon().words
     return (
         word in words
         or simplemma.is_known(word, lang="sv")
@@ -172,7 +180,7 @@ def is_swedish(word: str) -> bool:
 def is_lexicon_word(word: str) -> bool:
     """Whether the lexicon knows the word itself or by its lemma (not only as a compound)."""
     word = word.lower()
-    words = _lexicon()[0]
+    words = _lexicon().words
     return word in words or simplemma.is_known(word, lang="sv") or _lemma(word) in words
 
 
@@ -187,7 +195,7 @@ def compound_parts(word: str) -> tuple[str, ...]:
     word = word.lower()
     if len(word) < 2 * _MIN_PART or len(word) > _MAX_WORD or not word.isalpha():
         return ()
-    words = _lexicon()[0]
+    words = _lexicon().words
     known = word in words or _lemma(word) in words
     parts = _split(word, _MIN_KNOWN_PART if known else _MIN_PART)
     if known and parts and parts[0] in STOPWORDS:  # a particle: "till|gänglighet"
@@ -199,7 +207,8 @@ def _split(word: str, least: int = _MIN_PART) -> list[str] | None:
     """Longest head first: a head the lexicon lets end a compound (by its lemma), and a
     modifier that is a word, a word plus a linking letter, or itself a compound; every part
     at least `least` letters."""
-    words, heads, _ = _lexicon()
+    lexicon = _lexicon()
+    words, heads = lexicon.words, lexicon.heads
     for i in range(least, len(word) - least + 1):
         head = word[i:]
         head_lemma = _lemma(head)

@@ -10,6 +10,7 @@ from functools import cache, lru_cache
 from ingest.text import SV_MONTHS, fold_diacritics
 
 from .followup import needs_context
+from .language import compound_parts, is_common_word, is_content
 
 _WHO = re.compile(
     r"^\s*(och\s+)?(vem|vems|vilka personer|vilken person|vilken (organisation|nämnd|grupp|"
@@ -141,8 +142,6 @@ def focus_word(question: str) -> str | None:
     "Vilken X"/"Vilka X" are left out: the answer names a member of X ("Vilken yrkesgrupp …"
     -> dietister), rarely the word X; so is "Vad är …", whose next word is as often an adverb
     or a frame ("egentligen", "tanken med") as the thing asked about."""
-    from .language import is_content
-
     m = _FOCUS.match(question)
     if not m:
         return None
@@ -183,7 +182,7 @@ YEAR = re.compile(r"\b(19|20)\d{2}\b")
 # How long, or since when: a year, a month, a season, or a number of units of time
 # ("sedan många år", "i tre år", "två timmar")
 PERIOD = re.compile(
-    rf"\b(19|20)\d{{2}}\b|\b({_MONTHS})\b|\b(våren|hösten|vintern|sommaren|årsskiftet)\b|"
+    rf"{YEAR.pattern}|\b({_MONTHS})\b|\b(våren|hösten|vintern|sommaren|årsskiftet)\b|"
     rf"\b(\d+|en|ett|{_NUMBER_WORDS}|många|flera|några|ett par)\s+(år|månad|månader|vecka|"
     r"veckor|dag|dagar|timme|timmar|decennier|decennium|halvår)\b",
     re.I,
@@ -268,8 +267,6 @@ class Expansion:
 
 def _initials(words: list[str]) -> list[tuple[int, str, bool]]:
     """(word index, initial, whether it begins the word) of each word's compound parts."""
-    from .language import compound_parts
-
     out: list[tuple[int, str, bool]] = []
     for i, word in enumerate(words):
         for k, piece in enumerate(re.findall(r"[^\W\d_]+", word)):
@@ -368,6 +365,8 @@ REQUESTED = [
 
 
 CONTACT_WINDOW = 200  # characters: a contact block lists a person's address and number
+# What a question asks of a person it names, shown only near that name (shows_contact)
+PERSONAL = (EMAIL, PHONE, ROLE)
 
 
 # What ends before a sentence, a list item, a labelled field or a quote begins: a capital
@@ -393,8 +392,6 @@ def people(text: str) -> list[str]:
 
 @lru_cache(maxsize=20_000)  # units recur across questions; bounded
 def _people(text: str) -> tuple[str, ...]:
-    from .language import is_common_word
-
     out = []
     for m in PERSON.finditer(text):
         name = m.group(0)
@@ -409,7 +406,7 @@ def _people(text: str) -> tuple[str, ...]:
 
 
 def shows_contact(want: Wanted, text: str, names: list[str]) -> bool:
-    """Whether the text shows the e-mail address or phone number asked for, and, when the
+    """Whether the text shows the e-mail address, phone number or role asked for, and, when the
     question names people, within a contact block's reach of one of them: the switchboard
     number on the page does not answer "Vilket telefonnummer har Johanna Ek?"."""
     found = [m.start() for m in want.finditer(text)]
