@@ -15,6 +15,7 @@ from .language import is_english, names, names_and_swedish
 from .models import Answer, Hit
 from .policy import Action, AnswerPolicy, Decision, Evidence, RankingModel
 from .questions import (
+    ACRONYM,
     PERSONAL,
     Wanted,
     asks_shape,
@@ -24,6 +25,7 @@ from .questions import (
     requested,
     shows,
     shows_contact,
+    spelled_out,
 )
 from .scoring import (
     QueryTerm,
@@ -103,12 +105,19 @@ class ExtractiveAnswerer:
         # a name none of whose words the corpus has: the question is about something else.
         # In English only acronyms count: "Sweden" or "May" the Swedish sources write otherwise
         asked = [n for n in names(question) if not english or n.isupper()]
-        if any(not self.vocabulary.knows(name) for name in asked):
+        if any(not self._known(name, hits) for name in asked):
             evidence = replace(evidence, name_absent=1.0)
         want = requested(question)
         if want is not None and not self._shown_anywhere(want, question, ranked):
             evidence = replace(evidence, requested_absent=1.0)
         return Assessment(kind, english, ranked, chosen, evidence, self.policy.decide(evidence))
+
+    def _known(self, name: str, hits: list[Hit]) -> bool:
+        """Whether the corpus has the name's words, or the passages found write the acronym
+        out ("HSL": "hälso- och sjukvårdslagen")."""
+        if self.vocabulary.knows(name):
+            return True
+        return bool(ACRONYM.fullmatch(name)) and any(spelled_out(name, h.chunk.text) for h in hits)
 
     @staticmethod
     def _shown_anywhere(want: Wanted, question: str, ranked: list[Scored]) -> bool:

@@ -10,7 +10,7 @@ from functools import cache, lru_cache
 from ingest.text import SV_MONTHS, fold_diacritics
 
 from .followup import needs_context
-from .language import compound_parts, is_common_word, is_content
+from .language import compound_parts, is_common_word, is_content, is_lexicon_word
 
 _WHO = re.compile(
     r"^\s*(och\s+)?(vem|vems|vilka personer|vilken person|vilken (organisation|nämnd|grupp|"
@@ -295,6 +295,76 @@ def _spells(
         if k == len(letters) and (not to_last or len(letters) > 1 or i == len(words) - 1):
             return True
     return False
+
+
+def acronym_letters(acronym: str) -> list[str]:
+    """The letters an acronym's long form begins its words with: its capitals ("SoL": s, l)."""
+    return [c.lower() for c in acronym if c.isupper()] or [acronym[:1].lower()]
+
+
+def spelled_out(acronym: str, text: str) -> bool:
+    """Whether the text writes the acronym out, even where it never uses it: a run of words
+    whose compound parts begin with its capitals in order, each word with its first part,
+    the last capital with the last word's head, nothing but stopwords between them, and one
+    compound giving two capitals or more ("hälso- och sjukvårdslagen" for HSL,
+    "socialtjänstlagen" for SoL, "Universitetssjukhuset i Örebro" for USÖ). That is how
+    Swedish acronyms of laws and bodies are made, and staff write them where the documents
+    spell them out. Without such a compound, any few words in a row spell three letters by
+    chance ("utanför sjukhuset ökar"); a long form of plain words ("samordnad individuell
+    plan") is introduced with its acronym, which the vocabulary then has. Two capitals need
+    the small letters after the first as well ("So|cialtjänst|lagen"): a compound's two parts
+    begin with any two letters by chance ("erfarenhets|utbyte" for EU)."""
+    letters = acronym_letters(acronym)
+    lead = re.match(r".[^A-ZÅÄÖ]*", acronym).group(0).lower()  # "so" of SoL, "h" of HSL
+    if len(letters) < 2 or (len(letters) == 2 and len(lead) < 2):
+        return False
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    for i, word in enumerate(words):
+        if word.startswith(lead) and is_content(word) and _spells_from(letters, words, i):
+            return True
+    return False
+
+
+def _spells_from(
+    letters: list[str], words: list[str], i: int, k: int = 0, compound: bool = False
+) -> bool:
+    """Whether the content words from words[i] on spell letters[k:] (see spelled_out);
+    `compound`: a word before gave two letters or more."""
+    while i < len(words) and not is_content(words[i]):
+        i += 1
+    if i == len(words) or (k and len(letters) == 2):
+        return False
+    parts = _part_initials(words[i])
+    if letters[k] not in parts[0]:
+        return False
+    rest = letters[k + 1 :]
+    if not rest:  # the last letter begins the word: it must be its head too
+        return compound and (len(parts) == 1 or letters[k] in parts[-1])
+    if len(parts) > 1 and rest[-1] in parts[-1] and _subsequence(rest[:-1], parts[1:-1]):
+        return True  # this word gives two letters or more
+    # or the word's later parts spell some letters and the next words the rest
+    return any(
+        _subsequence(rest[:m], parts[1:])
+        and _spells_from(letters, words, i + 1, k + 1 + m, compound or m > 0)
+        for m in range(min(len(rest) - 1, len(parts) - 1) + 1)
+    )
+
+
+def _subsequence(letters: list[str], parts: list[frozenset[str]]) -> bool:
+    it = iter(parts)
+    return all(any(c in options for options in it) for c in letters)
+
+
+def _part_initials(word: str, depth: int = 3) -> list[frozenset[str]]:
+    """The letters each part of a compound may begin with, its parts split down to words
+    ("familjeomsorgschefer": f, o, c). A part after a linking s may begin after it: the
+    longest head the lexicon knows can swallow the s ("sjukvårds|lagen" splits as "slag")."""
+    parts = compound_parts(word) if depth else ()
+    if not parts:
+        rest = word[1:]
+        linking = word.startswith("s") and len(rest) > 2 and is_lexicon_word(rest)
+        return [frozenset({word[0], rest[0]} if linking else {word[0]})]
+    return [options for part in parts for options in _part_initials(part, depth - 1)]
 
 
 # What an answer must show: a pattern, or an acronym's expansion (both have `finditer`)

@@ -133,6 +133,8 @@ def test_an_english_refusal_explains_itself_in_english(service):
         ("Who took part in the roadmap workshop in May 2022?", False),  # "May" is "maj"
         ("By what year should Sweden lead in e-health?", False),  # "Sweden" is "Sverige"
         ("Hur många vårdplatser har USÖ?", True),
+        # the handlingsplan writes out "socialtjänstlagen" and "hälso- och sjukvårdslagen"
+        ("När kom reglerna om SIP in i SoL och HSL?", False),
     ],
 )
 def test_only_names_the_sources_would_write_alike_count_as_absent(service, question, absent):

@@ -246,6 +246,32 @@ def test_questions_that_ask_what_an_acronym_stands_for(question, acronym):
 
 
 @pytest.mark.parametrize(
+    ("acronym", "text", "spelled"),
+    [
+        ("HSL", "enligt hälso- och sjukvårdslagen ska", True),  # a compound's head: lagen
+        ("SoL", "både i socialtjänstlagen och", True),  # a middle part skipped
+        ("USÖ", "vid Universitetssjukhuset i Örebro", True),  # a stopword between
+        ("SIP", "en samordnad individuell plan upprättas", False),  # no compound: by chance
+        ("USÖ", "vård utanför sjukhuset ökar", False),  # as this run
+        ("IFO", "individ- och familjeomsorgen", True),
+        ("ÖLBF", "Örebro läns bildningsförbund", True),
+        ("SoL", "i sjukvårdslagen", False),  # the small letter after the capital: "so"
+        ("EU", "erfarenhetsutbyte", False),  # two capitals and no small letters: by chance
+        ("EU", "europeiska unionen", False),
+        ("HSL", "hälso- och sjukvårdslokaler", True),  # chance runs remain: a passage must
+        ("HSL", "lagen om hälso- och sjukvård", False),  # also be found; order counts
+        ("LSS", "lag om samverkan vid utskrivning", False),  # a content word spells nothing
+        ("KCRD", "kommunchefs- och regiondirektörsnätverket", False),  # the head is nätverk
+        ("H", "hälso- och sjukvård", False),
+    ],
+)
+def test_an_acronym_the_text_writes_out(acronym, text, spelled):
+    from assistant.questions import spelled_out
+
+    assert spelled_out(acronym, text) is spelled
+
+
+@pytest.mark.parametrize(
     ("question", "asks"),
     [
         ("Vad har Bo Rudolfsson för roll?", True),
