@@ -12,7 +12,8 @@ figures that chose them, in assistant/fitted.json. Test is never used here.
    answers hold key facts within one standard error of the best share (the one-standard-
    error rule: the shortest answers that are not measurably worse).
 2. Answer policy: logistic regression over the typed Evidence (policy.Evidence); positive =
-   the question is answerable. Out-of-fold probabilities (stratified 5-fold) choose:
+   the question is answerable. Out-of-fold probabilities (stratified 5-fold, repeated over
+   REPEATS splits, rates averaged) choose:
    - `refuse_below`: the highest threshold whose out-of-fold false-refusal rate stays within
      TARGET_FALSE_REFUSALS (answerable questions must not be refused);
    - `retrieval_floor` (LLM mode): a low percentile of the best passage similarity of the
@@ -40,6 +41,10 @@ from .dataset import DEFAULT_QUESTIONS, Question, evidence_fold, has_fact, load_
 
 SEED = 20261130
 FOLDS = 5
+# Out-of-fold probabilities from one split into folds move the refusal threshold by a few
+# hundredths between seeds (0.44 to 0.48 on the same dev evidence); the thresholds are chosen
+# on rates averaged over this many splits (repeated cross-validation).
+REPEATS = 20
 TARGET_FALSE_REFUSALS = 0.08  # on dev, out of fold: leaves room under the 0.10 goal on test
 FLOOR_PERCENTILE = 2
 CLOSE_GRID = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0.02, 0.0)
@@ -279,22 +284,30 @@ def fit_logistic(rows, labels, c: float = 1.0, signed: bool = False):
     return weights, round(float(np.ravel(model.intercept_)[0]), 4), model
 
 
-def out_of_fold(rows, labels, c: float, signed: bool = False) -> np.ndarray:
+def out_of_fold(rows, labels, c: float, signed: bool = False, seed: int = SEED) -> np.ndarray:
     from sklearn.model_selection import StratifiedKFold
 
     x, names = _matrix(rows)
     y = np.array(labels)
     probs = np.zeros(len(y))
-    for train, held in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(x, y):
+    for train, held in StratifiedKFold(FOLDS, shuffle=True, random_state=seed).split(x, y):
         m = _model(names, c, signed).fit(x[train], y[train])
         probs[held] = m.predict_proba(x[held])[:, 1]
     return probs
 
 
+def repeated_out_of_fold(rows, labels, c: float, signed: bool = False) -> np.ndarray:
+    """Out-of-fold probabilities of REPEATS splits into folds: one row per split."""
+    return np.array(
+        [out_of_fold(rows, labels, c, signed, SEED + r) for r in range(REPEATS)], dtype=float
+    )
+
+
 def rates(probs: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[float, float]:
-    """(false-refusal rate, refusal accuracy) when p < threshold is refused."""
-    refused = probs < threshold
-    return float(refused[labels == 1].mean()), float(refused[labels == 0].mean())
+    """(false-refusal rate, refusal accuracy) when p < threshold is refused; for repeated
+    splits (one row of probabilities each) the rates averaged over them."""
+    refused = np.atleast_2d(probs) < threshold
+    return float(refused[:, labels == 1].mean()), float(refused[:, labels == 0].mean())
 
 
 def best_separation(probs: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -304,16 +317,17 @@ def best_separation(probs: np.ndarray, labels: np.ndarray) -> tuple[float, float
     over a wide range (0.33–0.34 from 0.34 to 0.52 in one refit, 0.31–0.34 from 0.26 to 0.50
     in another), where its maximum jumps from one refit to the next."""
     grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
-    wrong, right = probs[labels == 0], probs[labels == 1]
-    if not len(wrong) or not len(right):
+    probs = np.atleast_2d(probs)  # one row per split into folds: rates are averaged
+    wrong, right = probs[:, labels == 0], probs[:, labels == 1]
+    if not wrong.size or not right.size:
         raise ValueError("the hedge threshold needs both right and wrong answers on dev")
     hedged_wrong = np.array([(wrong < t).mean() for t in grid])
     kept_right = np.array([(right >= t).mean() for t in grid])
     j = hedged_wrong + kept_right - 1
     best = int(np.argmax(j))
-    se = np.sqrt(
-        hedged_wrong[best] * (1 - hedged_wrong[best]) / len(wrong)
-        + kept_right[best] * (1 - kept_right[best]) / len(right)
+    se = np.sqrt(  # of a rate over the questions (repeated splits do not add questions)
+        hedged_wrong[best] * (1 - hedged_wrong[best]) / wrong.shape[1]
+        + kept_right[best] * (1 - kept_right[best]) / right.shape[1]
     )
     chosen = first_within(j, float(se))
     return float(grid[chosen]), float(j[chosen])
@@ -350,15 +364,15 @@ def fit(service: AssistantService, questions: list[Question]) -> dict:
     labels = np.array(ey)
     best_c, best_auc, best_probs = 1.0, -1.0, None
     for c in (0.1, 1.0, 10.0):
-        probs = out_of_fold(ex, ey, c, signed=True)
-        auc = roc_auc_score(labels, probs)
+        probs = repeated_out_of_fold(ex, ey, c, signed=True)
+        auc = float(np.mean([roc_auc_score(labels, p) for p in probs]))
         if auc > best_auc:
             best_c, best_auc, best_probs = c, auc, probs
     pw, pb, _ = fit_logistic(ex, ey, best_c, signed=True)
     chosen = thresholds(best_probs, labels)
     # 3. hedging: does what is shown answer the question
     right = np.array(ry)
-    right_probs = out_of_fold(rx, ry, best_c, signed=True)
+    right_probs = repeated_out_of_fold(rx, ry, best_c, signed=True)
     hw, hb, _ = fit_logistic(rx, ry, best_c, signed=True)
     hedge_below, youden = best_separation(right_probs, right)
     chosen["partial_below"] = hedge_below
@@ -375,7 +389,7 @@ def fit(service: AssistantService, questions: list[Question]) -> dict:
             "figures": {
                 "questions": len(ry),
                 "right": int(right.sum()),
-                "oof_auc": round(float(roc_auc_score(right, right_probs)), 3),
+                "oof_auc": round(float(np.mean([roc_auc_score(right, p) for p in right_probs])), 3),
                 "oof_youden_j": round(youden, 3),
                 "oof_hedged_share": round(float((right_probs < hedge_below).mean()), 3),
             },

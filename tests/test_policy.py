@@ -595,3 +595,21 @@ def test_the_hedge_threshold_on_separable_answers_is_the_lowest_that_separates_t
     assert best_separation(probs, labels) == (0.41, 1.0)
     with pytest.raises(ValueError):
         best_separation(probs[5:], labels[5:])  # no wrong answers to separate
+
+
+def test_thresholds_on_repeated_splits_use_the_averaged_rates():
+    """evals.fit chooses `refuse_below` on rates averaged over repeated splits into folds:
+    one split that happens to score an answerable question low does not decide alone."""
+    from evals.fit import rates, thresholds
+
+    labels = np.array([1, 1, 1, 1, 0, 0])
+    one = np.array([0.9, 0.8, 0.7, 0.3, 0.2, 0.6])
+    other = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.4])
+    assert rates(one, labels, 0.5) == (0.25, 0.5)
+    assert rates(np.array([one, other]), labels, 0.5) == (0.125, 0.75)
+    # the second split alone refuses no answerable question below 0.6; with the first
+    # split's 0.3 for the same question the averaged rate allows a lower threshold only
+    assert (
+        thresholds(np.array([one, other]), labels)["refuse_below"]
+        < thresholds(other, labels)["refuse_below"]
+    )
