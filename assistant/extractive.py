@@ -108,7 +108,7 @@ class ExtractiveAnswerer:
         if any(not self._known(name, hits) for name in asked):
             evidence = replace(evidence, name_absent=1.0)
         want = requested(question)
-        if want is not None and not self._shown_anywhere(want, question, ranked):
+        if want is not None and not self._shows_requested(want, question, chosen):
             evidence = replace(evidence, requested_absent=1.0)
         return Assessment(kind, english, ranked, chosen, evidence, self.policy.decide(evidence))
 
@@ -120,13 +120,16 @@ class ExtractiveAnswerer:
         return bool(ACRONYM.fullmatch(name)) and any(spelled_out(name, h.chunk.text) for h in hits)
 
     @staticmethod
-    def _shown_anywhere(want: Wanted, question: str, ranked: list[Scored]) -> bool:
-        """Whether a candidate unit shows what the question asks for; a person's e-mail
-        address, number or role near that person's name in the passage."""
+    def _shows_requested(want: Wanted, question: str, chosen: list[Scored]) -> bool:
+        """Whether what the answer quotes shows what the question asks for; a person's e-mail
+        address, number or role near that person's name in the passage. A candidate unit
+        further down would not be shown: with some fifty candidates one of them nearly always
+        holds some year or date (dev: the shape was in the quoted units of every answerable
+        question that names one, except one follow-up refused anyway)."""
         names = people(question) if want in PERSONAL else []
         return any(
-            shows(want, s.unit.text, question) and shows_contact(want, s.unit.chunk.text, names)
-            for s in ranked
+            shows(want, shown(s), question) and shows_contact(want, s.unit.chunk.text, names)
+            for s in chosen
         )
 
     def answer(

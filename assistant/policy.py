@@ -40,8 +40,8 @@ class Evidence:
     # e-mail address …) and the chosen units lack it (0–1); 0 when it asks for none
     english: float  # 1 for an English question: its words cannot match the Swedish text
     requested_absent: float = 0.0  # 1 when the question names what it wants (an e-mail
-    # address, a phone number, a date, opening hours, a sum) and no candidate unit shows it:
-    # no unit clearly answers, so an answer is at most partial (a rule, not a weight)
+    # address, a phone number, a date, opening hours, a sum) and no quoted unit shows it:
+    # what is shown does not answer, so an answer is at most partial (a rule, not a weight)
     name_absent: float = 0.0  # 1 when the question names something (an acronym, a name)
     # that no passage of the corpus mentions: a rule, not a weight (see AnswerPolicy.decide)
     kind: str = "what"  # questions.question_kind: how often each kind goes unanswered is a
@@ -111,7 +111,7 @@ class AnswerPolicy:
         if p < self.refuse_below:
             return Decision(Action.REFUSE, p, _why(evidence, p))
         if evidence.requested_absent:
-            return Decision(Action.PARTIAL, p, "no passage shows what the question asks for")
+            return Decision(Action.PARTIAL, p, "no quoted passage shows what the question asks for")
         right = self.hedge.probability(features) if self.hedge else p
         if right < self.partial_below:
             return Decision(Action.PARTIAL, p, f"uncertain (p={p:.2f}, right={right:.2f})")

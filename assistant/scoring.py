@@ -39,6 +39,8 @@ ELABORATION = re.compile(
 
 # How a finished sentence or a heading-like line ends; anything else leads into the next line.
 UNFINISHED_OK = re.compile(r"([.!?…”\"')\]]|\b[A-ZÅÄÖ]\w*|\d)$")
+# A labelled field: "Namn – Titel", "Telefon: 019-…", "Ansvarig: …"
+FIELD_LINE = re.compile(r"\s[–-]\s|\w:\s")
 
 
 @dataclass(frozen=True)
@@ -239,8 +241,12 @@ def announces(unit: Unit, nxt: Unit) -> bool:
         return True
     if nxt.kind == "list":
         return False
-    # a line that ends mid-sentence ("För mer information kontakta") is completed by the next
-    return bool(ELABORATION.match(nxt.text)) or not UNFINISHED_OK.search(text)
+    if ELABORATION.match(nxt.text):
+        return True
+    # a line that ends mid-sentence ("För mer information kontakta") is completed by the
+    # next; a labelled field ends with its value ("Ingmar Ångman – Områdeschef: Välfärd och
+    # folkhälsa" is a whole contact line, not the start of the paragraph after it)
+    return not UNFINISHED_OK.search(text) and not FIELD_LINE.search(text)
 
 
 def unit_features(s: Scored) -> dict[str, float]:

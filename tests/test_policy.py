@@ -550,6 +550,9 @@ def test_every_sentence_of_a_quote_carries_its_citation():
         ("Nätverket träffas varje månad.", False),
         ("Ansvarig är Ingmar Ångman", False),  # ends with a name: finished
         ("Uppdaterad 2023", False),
+        # a labelled field ends with its value: the paragraph after it is another matter
+        ("Ingmar Ångman – Områdeschef: Välfärd och folkhälsa", False),
+        ("Ansvarig: samordnare för folkhälsa", False),
     ],
 )
 def test_a_line_that_ends_mid_sentence_is_quoted_with_the_next(line, expected):
@@ -613,3 +616,23 @@ def test_thresholds_on_repeated_splits_use_the_averaged_rates():
         thresholds(np.array([one, other]), labels)["refuse_below"]
         < thresholds(other, labels)["refuse_below"]
     )
+
+
+@pytest.mark.parametrize(
+    ("quoted", "shows"),
+    [
+        (["Ingmar Ångman – Områdeschef: Välfärd och folkhälsa"], False),
+        (["Ingmar Ångman – Områdeschef: Välfärd och folkhälsa", "Planen gäller 2019–2022."], True),
+        (["Ingmar Ångman blev områdeschef 2019."], True),
+    ],
+)
+def test_what_the_question_names_must_be_in_what_is_quoted(quoted, shows):
+    """A year the question asks for counts when a quoted unit shows it, not when some
+    candidate further down holds one (most candidate lists hold a year somewhere)."""
+    from assistant.extractive import ExtractiveAnswerer
+    from assistant.questions import requested
+
+    question = "Vilket år blev Ingmar Ångman områdeschef?"
+    chunk = Chunk("d:2", "d", "\n\n".join(quoted), ["Dokument"], 1, None, "h2", META)
+    chosen = [Scored(Unit(text, chunk, "sentence"), 1) for text in quoted]
+    assert ExtractiveAnswerer._shows_requested(requested(question), question, chosen) is shows
