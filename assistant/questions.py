@@ -302,69 +302,107 @@ def acronym_letters(acronym: str) -> list[str]:
     return [c.lower() for c in acronym if c.isupper()] or [acronym[:1].lower()]
 
 
+_MAX_SPELLED = 8  # letters: a longer "acronym" is not one a long form is searched for
+_MAX_GAP = 2  # stopwords between two words of a long form ("hälso- och sjukvårdslagen")
+_CLAUSE_END = re.compile(r"[.!?;:,()\n•–]")
+
+
 def spelled_out(acronym: str, text: str) -> bool:
-    """Whether the text writes the acronym out, even where it never uses it: a run of words
-    whose compound parts begin with its capitals in order, each word with its first part,
-    the last capital with the last word's head, nothing but stopwords between them, and one
-    compound giving two capitals or more ("hälso- och sjukvårdslagen" for HSL,
-    "socialtjänstlagen" for SoL, "Universitetssjukhuset i Örebro" for USÖ). That is how
-    Swedish acronyms of laws and bodies are made, and staff write them where the documents
-    spell them out. Without such a compound, any few words in a row spell three letters by
-    chance ("utanför sjukhuset ökar"); a long form of plain words ("samordnad individuell
-    plan") is introduced with its acronym, which the vocabulary then has. Two capitals need
-    the small letters after the first as well ("So|cialtjänst|lagen"): a compound's two parts
-    begin with any two letters by chance ("erfarenhets|utbyte" for EU)."""
+    """Whether the text writes the acronym (each part of "MAS/MAR") out, even where it never
+    uses it: within one clause, a run of words whose compound parts begin with its capitals in
+    order, each word with its first part, the last capital with the last word's head, at most
+    two stopwords between words, and one compound giving two capitals or more ("hälso- och
+    sjukvårdslagen" for HSL, "socialtjänstlagen" for SoL, "Universitetssjukhuset i Örebro" for
+    USÖ). That is how Swedish acronyms of laws and bodies are made, and staff write them where
+    the documents spell them out. Without such a compound, a few words in a row spell three
+    letters by chance ("utanför sjukhuset ökar"); a long form of plain words ("samordnad
+    individuell plan") is introduced with its acronym, which the vocabulary then has. Two
+    capitals need the small letters after the first as well ("So|cialtjänst|lagen"): a
+    compound's two parts begin with any two letters by chance ("erfarenhets|utbyte" for EU).
+    Unlike Expansion (a long form beside the acronym, found by its initials anywhere in a
+    window), nothing here anchors the run, so it must be tight."""
+    parts = [p for p in acronym.split("/") if p]
+    return bool(parts) and all(_spelled_part(p, text) for p in parts)
+
+
+def _spelled_part(acronym: str, text: str) -> bool:
     letters = acronym_letters(acronym)
     lead = re.match(r".[^A-ZÅÄÖ]*", acronym).group(0).lower()  # "so" of SoL, "h" of HSL
-    if len(letters) < 2 or (len(letters) == 2 and len(lead) < 2):
+    if not 2 <= len(letters) <= _MAX_SPELLED or (len(letters) == 2 and len(lead) < 2):
         return False
-    words = re.findall(r"[^\W\d_]+", text.lower())
-    for i, word in enumerate(words):
-        if word.startswith(lead) and is_content(word) and _spells_from(letters, words, i):
-            return True
+    for clause in _CLAUSE_END.split(text.lower()):
+        words = re.findall(r"[^\W\d_]+", clause)
+        if any(w.startswith(lead) and is_content(w) for w in words):
+            spells = _Run(letters, words)
+            if any(w.startswith(lead) and spells.start(i) for i, w in enumerate(words)):
+                return True
     return False
 
 
-def _spells_from(
-    letters: list[str], words: list[str], i: int, k: int = 0, compound: bool = False
-) -> bool:
-    """Whether the content words from words[i] on spell letters[k:] (see spelled_out);
-    `compound`: a word before gave two letters or more."""
-    while i < len(words) and not is_content(words[i]):
-        i += 1
-    if i == len(words) or (k and len(letters) == 2):
-        return False
-    parts = _part_initials(words[i])
-    if letters[k] not in parts[0]:
-        return False
-    rest = letters[k + 1 :]
-    if not rest:  # the last letter begins the word: it must be its head too
-        return compound and (len(parts) == 1 or letters[k] in parts[-1])
-    if len(parts) > 1 and rest[-1] in parts[-1] and _subsequence(rest[:-1], parts[1:-1]):
-        return True  # this word gives two letters or more
-    # or the word's later parts spell some letters and the next words the rest
-    return any(
-        _subsequence(rest[:m], parts[1:])
-        and _spells_from(letters, words, i + 1, k + 1 + m, compound or m > 0)
-        for m in range(min(len(rest) - 1, len(parts) - 1) + 1)
-    )
+class _Run:
+    """The search for letters spelled by a run of one clause's words (see spelled_out),
+    memoised on (word, letter, compound seen): linear in the clause, not exponential in the
+    acronym's letters."""
+
+    def __init__(self, letters: list[str], words: list[str]) -> None:
+        self.letters, self.words = letters, words
+        self.spells = cache(self._spells)
+
+    def start(self, i: int) -> bool:
+        return is_content(self.words[i]) and self.spells(i, 0, False)
+
+    def _spells(self, i: int, k: int, compound: bool) -> bool:
+        """Whether the words from words[i] (a content word) spell letters[k:]; `compound`:
+        a word before gave two letters or more."""
+        letters = self.letters
+        parts = _part_initials(self.words[i])
+        if letters[k] not in parts[0]:
+            return False
+        rest = letters[k + 1 :]
+        if not rest:  # the last letter begins the word: it must be its head too
+            return compound and (len(parts) == 1 or letters[k] in parts[-1])
+        if len(parts) > 1 and rest[-1] in parts[-1] and _subsequence(rest[:-1], parts[1:-1]):
+            return True  # this word gives two letters or more
+        nxt = self._next_content(i)
+        if nxt is None or len(letters) == 2:  # two capitals: one compound (spelled_out)
+            return False
+        # the word's later parts spell some letters, the next words the rest
+        return any(
+            _subsequence(rest[:m], parts[1:]) and self.spells(nxt, k + 1 + m, compound or m > 0)
+            for m in range(min(len(rest) - 1, len(parts) - 1) + 1)
+        )
+
+    def _next_content(self, i: int) -> int | None:
+        for j in range(i + 1, min(i + 2 + _MAX_GAP, len(self.words))):
+            if is_content(self.words[j]):
+                return j
+        return None
 
 
 def _subsequence(letters: list[str], parts: list[frozenset[str]]) -> bool:
-    it = iter(parts)
-    return all(any(c in options for options in it) for c in letters)
+    """Whether the parts, in order, begin with the letters in order (skipping parts): one
+    iterator over the parts, so each letter is looked for after the last one found."""
+    remaining = iter(parts)
+    return all(any(c in options for options in remaining) for c in letters)
 
 
-def _part_initials(word: str, depth: int = 3) -> list[frozenset[str]]:
+@lru_cache(maxsize=20_000)
+def _part_initials(word: str) -> list[frozenset[str]]:
     """The letters each part of a compound may begin with, its parts split down to words
-    ("familjeomsorgschefer": f, o, c). A part after a linking s may begin after it: the
-    longest head the lexicon knows can swallow the s ("sjukvårds|lagen" splits as "slag")."""
+    ("familjeomsorgschefer": f, o, c). A later part after a linking s may begin after it:
+    the longest head the lexicon knows can swallow the s ("sjukvårds|lagen" splits as
+    "slag"). The first part begins where the word does."""
+    out = _initials_of(word, 3)
+    return [frozenset({word[0]}), *out[1:]] if out else [frozenset({word[0]})]
+
+
+def _initials_of(word: str, depth: int) -> list[frozenset[str]]:
     parts = compound_parts(word) if depth else ()
     if not parts:
         rest = word[1:]
         linking = word.startswith("s") and len(rest) > 2 and is_lexicon_word(rest)
         return [frozenset({word[0], rest[0]} if linking else {word[0]})]
-    return [options for part in parts for options in _part_initials(part, depth - 1)]
+    return [options for part in parts for options in _initials_of(part, depth - 1)]
 
 
 # What an answer must show: a pattern, or an acronym's expansion (both have `finditer`)

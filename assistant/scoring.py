@@ -39,8 +39,9 @@ ELABORATION = re.compile(
 
 # How a finished sentence or a heading-like line ends; anything else leads into the next line.
 UNFINISHED_OK = re.compile(r"([.!?…”\"')\]]|\b[A-ZÅÄÖ]\w*|\d)$")
-# A labelled field: "Namn – Titel", "Telefon: 019-…", "Ansvarig: …"
-FIELD_LINE = re.compile(r"\s[–-]\s|\w:\s")
+# A labelled field: a label of at most four words, then its value ("Namn Efternamn – Titel",
+# "Telefon: 019-…", "Ansvarig: …"); a dash or colon further in is inside a sentence
+FIELD_LINE = re.compile(r"^\S+(?:\s\S+){0,3}(?:\s[–-]\s|:\s)")
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,10 @@ def announces(unit: Unit, nxt: Unit) -> bool:
     # a line that ends mid-sentence ("För mer information kontakta") is completed by the
     # next; a labelled field ends with its value ("Ingmar Ångman – Områdeschef: Välfärd och
     # folkhälsa" is a whole contact line, not the start of the paragraph after it)
-    return not UNFINISHED_OK.search(text) and not FIELD_LINE.search(text)
+    if UNFINISHED_OK.search(text):
+        return False
+    last = text.split()[-1].lower() if text.split() else ""
+    return not (FIELD_LINE.match(text) and is_content(last))
 
 
 def unit_features(s: Scored) -> dict[str, float]:

@@ -263,6 +263,14 @@ def test_questions_that_ask_what_an_acronym_stands_for(question, acronym):
         ("LSS", "lag om samverkan vid utskrivning", False),  # a content word spells nothing
         ("KCRD", "kommunchefs- och regiondirektörsnätverket", False),  # the head is nätverk
         ("H", "hälso- och sjukvård", False),
+        ("RSV", "resultat. Samverkan vid", False),  # a run stays in its clause
+        ("EKF", "effektivisering, kompetensförsörjning,", False),
+        ("RKL", "regionens skollagen", False),  # a linking s only inside a compound
+        ("HSL", "hälso- och i en sjukvårdslagen", False),  # two stopwords at most
+        ("SoL/HSL", "socialtjänstlagen och hälso- och sjukvårdslagen", True),  # each part
+        ("SoL/HSL", "socialtjänstlagen", False),
+        ("", "hälso- och sjukvård", False),
+        ("A" * 16 + "B", "arbetsanalysavdelningsansvar " * 10, False),  # too long to spell
     ],
 )
 def test_an_acronym_the_text_writes_out(acronym, text, spelled):
@@ -553,6 +561,9 @@ def test_every_sentence_of_a_quote_carries_its_citation():
         # a labelled field ends with its value: the paragraph after it is another matter
         ("Ingmar Ångman – Områdeschef: Välfärd och folkhälsa", False),
         ("Ansvarig: samordnare för folkhälsa", False),
+        # a dash or colon inside a sentence, or a line ending on a small word, runs on
+        ("har funnits sedan 2014 i Örebro län – ett resultat", True),
+        ("Den regionala utvecklingsstrategin: God och jämlik hälso- och", True),
     ],
 )
 def test_a_line_that_ends_mid_sentence_is_quoted_with_the_next(line, expected):
@@ -596,6 +607,8 @@ def test_the_hedge_threshold_on_separable_answers_is_the_lowest_that_separates_t
     probs = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
     labels = np.array([0] * 5 + [1] * 5)
     assert best_separation(probs, labels) == (0.41, 1.0)
+    # repeated splits (one row each) with the same probabilities choose the same
+    assert best_separation(np.array([probs, probs]), labels) == (0.41, 1.0)
     with pytest.raises(ValueError):
         best_separation(probs[5:], labels[5:])  # no wrong answers to separate
 
@@ -605,17 +618,14 @@ def test_thresholds_on_repeated_splits_use_the_averaged_rates():
     one split that happens to score an answerable question low does not decide alone."""
     from evals.fit import rates, thresholds
 
-    labels = np.array([1, 1, 1, 1, 0, 0])
-    one = np.array([0.9, 0.8, 0.7, 0.3, 0.2, 0.6])
-    other = np.array([0.9, 0.8, 0.7, 0.6, 0.2, 0.4])
-    assert rates(one, labels, 0.5) == (0.25, 0.5)
-    assert rates(np.array([one, other]), labels, 0.5) == (0.125, 0.75)
-    # the second split alone refuses no answerable question below 0.6; with the first
-    # split's 0.3 for the same question the averaged rate allows a lower threshold only
-    assert (
-        thresholds(np.array([one, other]), labels)["refuse_below"]
-        < thresholds(other, labels)["refuse_below"]
-    )
+    labels = np.array([1] * 10 + [0, 0])
+    one = np.array([0.3] + [0.9] * 9 + [0.2, 0.2])  # one answerable question scored low
+    other = np.array([0.9] * 10 + [0.2, 0.2])
+    assert rates(one, labels, 0.5) == (0.1, 1.0)
+    assert rates(np.array([one, other]), labels, 0.5) == (0.05, 1.0)
+    # one split alone keeps false refusals within 0.08 only up to 0.30; averaged, to 0.90
+    assert thresholds(one, labels)["refuse_below"] == pytest.approx(0.30)
+    assert thresholds(np.array([one, other]), labels)["refuse_below"] == pytest.approx(0.90)
 
 
 @pytest.mark.parametrize(
