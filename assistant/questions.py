@@ -247,7 +247,7 @@ class Expansion:
         parts = [p for p in self.acronym.split("/") if p]
         if not parts:
             return []
-        spellings = [[c.lower() for c in p if c.isupper()] or [p[0].lower()] for p in parts]
+        spellings = [acronym_letters(p) for p in parts]
         window = 2 * max(len(s) for s in spellings) + 2
         found = []
         for short in dict.fromkeys([self.acronym, *parts]):
