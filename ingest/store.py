@@ -117,6 +117,26 @@ def forget_client(settings: Settings):
         return SharedSystemClient._identifier_to_system.pop(key, None)
 
 
+# Candidates HNSW keeps while searching (Chroma's default is 100). The answerer asks for 60
+# units at a time, and with 100 an approximate search missed some of the nearest: which ones
+# changed from one process to the next (Chroma builds the graph in memory on load), so the
+# same question could get another answer after a restart (26 of 586 dev questions' top ten
+# differed between two runs). 200 returned the same, exact, units in every run.
+SEARCH_EF = 1000
+
+
+def _search_wide(collection) -> None:
+    """Give a collection's HNSW search SEARCH_EF candidates (a setting Chroma can change on an
+    existing collection); a store that refuses (read-only) keeps its own."""
+    hnsw = (getattr(collection, "configuration", None) or {}).get("hnsw") or {}
+    if hnsw.get("ef_search", SEARCH_EF) >= SEARCH_EF:
+        return
+    try:
+        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+    except Exception as exc:  # noqa: BLE001 - any backend error: search still works, narrower
+        log.warning("could not widen the HNSW search of %s: %s", collection.name, exc)
+
+
 def units_collection(name: str) -> str:
     return f"{name}-units"
 
@@ -156,6 +176,8 @@ class ChunkStore:
         self.units = client.get_or_create_collection(
             units_collection(self.name), metadata=metadata, embedding_function=None
         )
+        for collection in (self.collection, self.units):
+            _search_wide(collection)
         # One record per document (its served version) and one for the whole index (a counter
         # that every switch raises, so a running server notices a finished ingest).
         self.versions = client.get_or_create_collection(

@@ -75,6 +75,19 @@ class TestChunkStoreContract:
         assert [c.chunk_id for c in store.get(["a:0001", "a:0000"])] == ["a:0000"]
         assert store.chunks_with_units() == {"b:0000"} and store.unit_vectors(["a:0001"]) == {}
 
+    def test_searches_wide_enough_to_give_the_same_nearest_units_every_time(self, store_settings):
+        """Chroma's default HNSW search (100 candidates) missed some of the 60 nearest units,
+        differently in each process; every store opened here searches SEARCH_EF wide, also
+        one created before (the setting is changed on the existing collection)."""
+        from ingest.store import SEARCH_EF, ChunkStore
+
+        store = ChunkStore.open(store_settings, "m", 3)
+        store.units.modify(configuration={"hnsw": {"ef_search": 100}})  # as Chroma makes it
+        again = ChunkStore.open(store_settings, "m", 3)
+        for collection in (again.collection, again.units):
+            assert collection.configuration["hnsw"]["ef_search"] == SEARCH_EF
+            assert collection.configuration["hnsw"]["space"] == "cosine"
+
     def test_records_the_embedding_model(self, store_settings):
         from ingest.errors import EmbeddingMismatchError
 
