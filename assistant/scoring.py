@@ -249,8 +249,7 @@ def announces(unit: Unit, nxt: Unit) -> bool:
     # folkhälsa" is a whole contact line, not the start of the paragraph after it)
     if UNFINISHED_OK.search(text):
         return False
-    last = text.split()[-1].lower() if text.split() else ""
-    return not (FIELD_LINE.match(text) and is_content(last))
+    return not (FIELD_LINE.match(text) and is_content(text.split()[-1].lower()))
 
 
 def unit_features(s: Scored) -> dict[str, float]:

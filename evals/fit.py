@@ -303,6 +303,13 @@ def repeated_out_of_fold(rows, labels, c: float, signed: bool = False) -> np.nda
     )
 
 
+def mean_auc(labels: np.ndarray, probs: np.ndarray) -> float:
+    """The AUC of each split's out-of-fold probabilities, averaged over the splits."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(np.mean([roc_auc_score(labels, p) for p in probs]))
+
+
 def rates(probs: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[float, float]:
     """(false-refusal rate, refusal accuracy) when p < threshold is refused; for repeated
     splits (one row of probabilities each) the rates averaged over them."""
@@ -353,8 +360,6 @@ def thresholds(probs: np.ndarray, labels: np.ndarray) -> dict:
 
 
 def fit(service: AssistantService, questions: list[Question]) -> dict:
-    from sklearn.metrics import roc_auc_score
-
     # 1. unit ranking
     ranking = fit_ranking(service, questions)
     _write({"unit_ranking": ranking})  # the policy's evidence depends on the ranking
@@ -365,7 +370,7 @@ def fit(service: AssistantService, questions: list[Question]) -> dict:
     best_c, best_auc, best_probs = 1.0, -1.0, None
     for c in (0.1, 1.0, 10.0):
         probs = repeated_out_of_fold(ex, ey, c, signed=True)
-        auc = float(np.mean([roc_auc_score(labels, p) for p in probs]))
+        auc = mean_auc(labels, probs)
         if auc > best_auc:
             best_c, best_auc, best_probs = c, auc, probs
     pw, pb, _ = fit_logistic(ex, ey, best_c, signed=True)
@@ -389,7 +394,7 @@ def fit(service: AssistantService, questions: list[Question]) -> dict:
             "figures": {
                 "questions": len(ry),
                 "right": int(right.sum()),
-                "oof_auc": round(float(np.mean([roc_auc_score(right, p) for p in right_probs])), 3),
+                "oof_auc": round(mean_auc(right, right_probs), 3),
                 "oof_youden_j": round(youden, 3),
                 "oof_hedged_share": round(float((right_probs < hedge_below).mean()), 3),
             },
