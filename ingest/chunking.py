@@ -152,12 +152,37 @@ def chunk_document(
             if not sections:
                 sections.append(([], []))
             sections[-1][1].append(block)
+    for heads, section_blocks in sections:
+        _add_outline(heads, section_blocks, sections)
     chunks: list[Chunk] = []
     for heads, section_blocks in sections:
         for packed, page in _pack(section_blocks, target, maximum, overlap, max_chars):
             for text in _hard_cap(packed, max_chars):
                 chunks.append(make_chunk(meta, [meta.title, *heads], text, page, len(chunks)))
     return chunks
+
+
+def _add_outline(
+    heads: list[str], blocks: list[Block], sections: list[tuple[list[str], list[Block]]]
+) -> None:
+    """A section whose text is laid out as subsections ("Utmaningar i länet" with one
+    subheading per challenge) ends with its subheadings as a list, so that the list the
+    layout shows as headings can be found and quoted: headings are a chunk's path, not its
+    text. Each line is a heading verbatim; the intro paragraph, if it announces them, leads."""
+    children = [
+        (sub[-1], sub_blocks)
+        for sub, sub_blocks in sections
+        if len(sub) == len(heads) + 1 and sub[: len(heads)] == heads
+    ]
+    if not heads or len(children) < 2:
+        return
+    outline = "\n".join(f"• {title}" for title, _ in children)
+    if blocks and _introduces(blocks[-1]):
+        blocks[-1].kind = "list"
+        blocks[-1].text += "\n" + outline
+    else:
+        page = blocks[-1].page if blocks else next((b.page for _, bs in children for b in bs), None)
+        blocks.append(Block("list", outline, page))
 
 
 def _pack(blocks: list[Block], target: int, maximum: int, overlap: int, max_chars: int):

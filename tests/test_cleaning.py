@@ -185,3 +185,40 @@ def test_a_list_unit_is_its_lead_in_sentence_and_items_not_the_paragraph_before(
     assert all(u.text in text for u in split_units(text))
     bare = [u.text for u in split_units("• Ett\n• Två") if u.kind == "list"]
     assert bare == ["• Ett\n• Två"]
+
+
+_CHALLENGES = (
+    "# Utmaningar\n\nStrategin pekar på två utmaningar i länet.\n\n"
+    "## Den psykiska ohälsan ökar\n\nAllt fler mår sämre.\n\n"
+    "## Vi lever längre\n\nAndelen äldre ökar."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "outline"),
+    [
+        # a one-sentence intro announces the subsections: it leads their list
+        (
+            _CHALLENGES,
+            "Strategin pekar på två utmaningar i länet.\n"
+            "• Den psykiska ohälsan ökar\n• Vi lever längre",
+        ),
+        # no intro: the subsections' list stands alone, under the section's heading
+        (
+            "# Delmål\n\n## Delmål 1 – Stärka\n\nText ett.\n\n## Delmål 2 – Förebygga\n\nText två.",
+            "• Delmål 1 – Stärka\n• Delmål 2 – Förebygga",
+        ),
+        # one subsection is not a list
+        ("# Risker\n\nFlera risker finns.\n\n## Resursbrist\n\nDet saknas folk.", None),
+    ],
+)
+def test_subsection_headings_become_a_quotable_list(text, outline):
+    doc = LoadedDocument(Path("x.txt"), [Page(3, text)])
+    chunks = chunk_document(doc, DocumentMeta(doc_id="x", title="X"))
+    holders = [c for c in chunks if "• " in c.text]
+    if outline is None:
+        assert not holders
+        return
+    (holder,) = holders
+    assert holder.text.endswith(outline) and len(holder.heading_path) == 2
+    assert holder.page == 3
