@@ -31,8 +31,10 @@ _LIST = re.compile(
 )
 _COUNT = re.compile(r"\bhur (många|mycket|stor|stora)\b|\bantal\b|\bhow (many|much)\b", re.I)
 _WHY = re.compile(r"^\s*(och\s+)?(varför|why)\b|\bvad är (syftet|målet|poängen)\b|\bsyftet\b", re.I)
+# "Vad är de fem delmålen?", "What are the three …?": a plural determiner asks for a list
 _DEFINE = re.compile(
     r"^\s*(och\s+)?(vad (är|betyder|innebär|menas med|står .+ för)|what (is|does|are))\s+"
+    r"(?!(de|dom|the)\s+(\d+|två|tre|fyra|fem|sex|sju|åtta|nio|tio|two|three|four|five|six)\b)"
     r"(en |ett |the |a |an )?(?P<term>.+?)\s*(för något|egentligen|för)?\s*\??$",
     re.I,
 )

@@ -96,6 +96,10 @@ def test_the_fitted_policy_loads():
         ("vilka ar delmalen", "list"),
         ("varfor behovs nara vard", "why"),
         ("vad ar SIP", "define"),
+        ("Vad är de fem delmålen?", "list"),  # a number after "de" enumerates
+        ("What are the four cornerstones of close care?", "list"),
+        ("What is the färdplan?", "define"),
+        ("Vad är de viktigaste frågorna?", "define"),  # no number: left as it was
     ],
 )
 def test_question_kinds(question, kind):
