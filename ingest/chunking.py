@@ -168,7 +168,7 @@ def _add_outline(
     """A section whose text is laid out as subsections ("Utmaningar i länet" with one
     subheading per challenge) ends with its subheadings as a list, so that the list the
     layout shows as headings can be found and quoted: headings are a chunk's path, not its
-    text. Each line is a heading verbatim; the intro paragraph, if it announces them, leads."""
+    text. Each line is a heading verbatim, after the section's intro paragraph."""
     children = [
         (sub[-1], sub_blocks)
         for sub, sub_blocks in sections
@@ -177,7 +177,8 @@ def _add_outline(
     if not heads or len(children) < 2:
         return
     outline = "\n".join(f"• {title}" for title, _ in children)
-    if blocks and _introduces(blocks[-1]):
+    # the intro's last sentence leads the list (ingest.units): it is what announces them
+    if blocks and blocks[-1].kind == "para":
         blocks[-1].kind = "list"
         blocks[-1].text += "\n" + outline
     else:

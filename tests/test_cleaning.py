@@ -203,6 +203,12 @@ _CHALLENGES = (
             "Strategin pekar på två utmaningar i länet.\n"
             "• Den psykiska ohälsan ökar\n• Vi lever längre",
         ),
+        # a longer intro: its last sentence leads the list (the unit splitter takes it)
+        (
+            "# Perspektiv\n\nDialoger har förts i länet. Dessa perspektiv ska beaktas.\n\n"
+            "## Delaktighet\n\nText ett.\n\n## Ledarskap\n\nText två.",
+            "Dialoger har förts i länet. Dessa perspektiv ska beaktas.\n• Delaktighet\n• Ledarskap",
+        ),
         # no intro: the subsections' list stands alone, under the section's heading
         (
             "# Delmål\n\n## Delmål 1 – Stärka\n\nText ett.\n\n## Delmål 2 – Förebygga\n\nText två.",
