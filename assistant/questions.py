@@ -26,15 +26,21 @@ _WHEN = re.compile(
 )
 _LIST = re.compile(
     r"^\s*(och\s+)?(vilka|vad ingår|räkna upp|lista|ge exempel|ge några exempel|list|which|"
-    r"name the)\b|\bvilka (är|var)\b|\bvad (är|var) de\b|\bwhat are the\b",
+    r"name the)\b|\bvilka (är|var)\b|\bvad (är|var) (de|dom)\b|\bwhat are the\b",
     re.I,
 )
 _COUNT = re.compile(r"\bhur (många|mycket|stor|stora)\b|\bantal\b|\bhow (many|much)\b", re.I)
 _WHY = re.compile(r"^\s*(och\s+)?(varför|why)\b|\bvad är (syftet|målet|poängen)\b|\bsyftet\b", re.I)
-# "Vad är de fem delmålen?", "What are the three …?": a plural determiner asks for a list
+_NUMBER_WORDS = "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen"
+# "Vad är de fem delmålen?", "What are the three …?": a plural determiner and a number ask
+# for a list ("What is the 2030 target?", "What are the 3-month rules?" still define)
+_COUNTED = (
+    rf"\s+(de|dom|the)\s+(\d+|{_NUMBER_WORDS}|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve)\b(?!-)"
+)
 _DEFINE = re.compile(
-    r"^\s*(och\s+)?(vad (är|betyder|innebär|menas med|står .+ för)|what (is|does|are))\s+"
-    r"(?!(de|dom|the)\s+(\d+|två|tre|fyra|fem|sex|sju|åtta|nio|tio|two|three|four|five|six)\b)"
+    rf"^\s*(och\s+)?(vad (är(?!{_COUNTED})|betyder|innebär|menas med|står .+ för)|"
+    rf"what (is|does|are(?!{_COUNTED})))\s+"
     r"(en |ett |the |a |an )?(?P<term>.+?)\s*(för något|egentligen|för)?\s*\??$",
     re.I,
 )
@@ -45,7 +51,6 @@ DATE_LIKE = re.compile(
     rf"årsskiftet|början av|slutet av|sedan|fram till|efter|innan|när)\b",
     re.I,
 )
-_NUMBER_WORDS = "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen"
 NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS}|miljon\w*|miljard\w*)\b", re.I)
 # A person's name: two or three capitalised words; an e-mail address; an organisation named
 # by the words Swedish public bodies are named with (a council, a board, a group, a unit).

@@ -11,6 +11,7 @@ from ingest.clean import clean
 from ingest.loaders import load
 from ingest.models import DocumentMeta, LoadedDocument, Page
 from ingest.text import split_sentences
+from ingest.units import split_units
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 PDF = CORPUS / "handlingsplan-sammanhallen-vard-och-omsorg-2019-2022.pdf"
@@ -194,37 +195,77 @@ _CHALLENGES = (
 )
 
 
+def _outline_chunks(text: str, pages: list[str] | None = None):
+    """The chunks of a small marked-up document that hold a bulleted outline, with the list
+    units their text gives (lead-in, text)."""
+    texts = pages or [text]
+    doc = LoadedDocument(Path("x.txt"), [Page(n, t) for n, t in enumerate(texts, start=3)])
+    chunks = chunk_document(doc, DocumentMeta(doc_id="x", title="X"))
+    holders = [c for c in chunks if "• " in c.text]
+    return holders, [
+        (u.lead, u.text) for c in holders for u in split_units(c.text) if u.kind == "list"
+    ]
+
+
 @pytest.mark.parametrize(
-    ("text", "outline"),
+    ("text", "lead", "items"),
     [
-        # a one-sentence intro announces the subsections: it leads their list
+        # an intro that announces the subsections leads their list
         (
             _CHALLENGES,
-            "Strategin pekar på två utmaningar i länet.\n"
-            "• Den psykiska ohälsan ökar\n• Vi lever längre",
+            "Strategin pekar på två utmaningar i länet.",
+            ["Den psykiska ohälsan ökar", "Vi lever längre"],
         ),
-        # a longer intro: its last sentence leads the list (the unit splitter takes it)
+        # a longer intro: its last sentence, which announces them, leads; the rest stays prose
         (
             "# Perspektiv\n\nDialoger har förts i länet. Dessa perspektiv ska beaktas.\n\n"
             "## Delaktighet\n\nText ett.\n\n## Ledarskap\n\nText två.",
-            "Dialoger har förts i länet. Dessa perspektiv ska beaktas.\n• Delaktighet\n• Ledarskap",
+            "Dessa perspektiv ska beaktas.",
+            ["Delaktighet", "Ledarskap"],
         ),
-        # no intro: the subsections' list stands alone, under the section's heading
+        # no intro; a skipped heading level still counts; a grandchild is not listed
         (
-            "# Delmål\n\n## Delmål 1 – Stärka\n\nText ett.\n\n## Delmål 2 – Förebygga\n\nText två.",
-            "• Delmål 1 – Stärka\n• Delmål 2 – Förebygga",
+            "# Delmål\n\n### Delmål 1 – Stärka\n\nText ett.\n\n#### Detalj\n\nMer.\n\n"
+            "### Delmål 2 – Förebygga\n\nText två.",
+            None,
+            ["Delmål 1 – Stärka", "Delmål 2 – Förebygga"],
         ),
-        # one subsection is not a list
-        ("# Risker\n\nFlera risker finns.\n\n## Resursbrist\n\nDet saknas folk.", None),
+        # a heading wrapped over two lines (an empty "subsection") is not an item
+        (
+            "# Mål\n\n## Ett långt mål som\n\n## bröts över två rader\n\nText.\n\n"
+            "## Ett annat mål\n\nText två.",
+            None,
+            ["bröts över två rader", "Ett annat mål"],
+        ),
     ],
 )
-def test_subsection_headings_become_a_quotable_list(text, outline):
-    doc = LoadedDocument(Path("x.txt"), [Page(3, text)])
-    chunks = chunk_document(doc, DocumentMeta(doc_id="x", title="X"))
-    holders = [c for c in chunks if "• " in c.text]
-    if outline is None:
-        assert not holders
-        return
-    (holder,) = holders
-    assert holder.text.endswith(outline) and len(holder.heading_path) == 2
-    assert holder.page == 3
+def test_subsection_headings_become_a_quotable_list(text, lead, items):
+    _, lists = _outline_chunks(text)
+    ((got_lead, got),) = lists
+    assert got_lead == lead
+    assert [line[2:] for line in got.split("\n") if line.startswith("• ")] == items
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# Risker\n\nFlera risker finns.\n\n## Resursbrist\n\nDet saknas folk.",  # one
+        "# Frågor\n\n## Vad är SIP?\n\nEn plan.\n\n## Vem gör den?\n\nKommunen.",  # a FAQ
+        "# Innehåll\n\n" + "\n\n".join(f"## Del {i}\n\nText {i}." for i in range(13)),
+    ],
+)
+def test_no_outline(text):
+    holders, _ = _outline_chunks(text)
+    assert not holders
+
+
+def test_an_outline_cites_its_sections_page_and_stays_with_its_lead_when_long():
+    # the heading on page 3, its subsections' text from page 4: the outline is on page 3
+    holders, _ = _outline_chunks("", ["# Delmål\n\n", "## Ett\n\nText ett.\n\n## Två\n\nText två."])
+    assert [c.page for c in holders] == [3]
+    # a long intro and many subsections: no chunk repeats the intro, the lead keeps its list
+    intro = " ".join(f"Mening {i} om samverkan i länet och mer." for i in range(30))
+    subs = "\n\n".join(f"## Delområde nummer {i} med en lång rubrik\n\nText." for i in range(12))
+    holders, lists = _outline_chunks(f"# Områden\n\n{intro} Dessa områden gäller.\n\n{subs}")
+    assert all(c.text.count("Mening 0 ") <= 1 for c in holders)
+    assert lists and all(lead == "Dessa områden gäller." for lead, _ in lists)
