@@ -10,16 +10,16 @@ from evals.dataset import DEFAULT_QUESTIONS, contains_evidence, has_fact, load_q
 from evals.metrics import aggregate, retrieval_scores
 
 # Thresholds for the test split (283 questions: 236 answerable with evidence, 41 unanswerable),
-# a few questions under the figures measured on 2026-11-30, sixth session (README, "Quality":
-# recall@5 0.894, key facts 0.691, citation precision 0.834, refusal accuracy 0.659, hedged or
-# refused 0.659, false refusals 0.055): a change that makes the assistant clearly worse fails
+# a few questions under the figures measured on 2026-11-30, eighth session (README, "Quality":
+# recall@5 0.898, key facts 0.665, citation precision 0.832, refusal accuracy 0.756, hedged or
+# refused 0.756, false refusals 0.093): a change that makes the assistant clearly worse fails
 # CI. Recompute them when the question set changes.
 GATE = {
-    "recall@5": 0.87,  # five under 211 of 236
-    "key_fact_recall": 0.64,  # four under 156 of 236
+    "recall@5": 0.87,  # six under 212 of 236
+    "key_fact_recall": 0.65,  # three under 157 of 236
     "citation_precision": 0.80,
-    "refusal_accuracy": 0.7,  # three under 32 of 41
-    "unanswerable_hedged_or_refused": 0.7,  # three under 32 of 41 (none is hedged)
+    "refusal_accuracy": 0.7,  # two under 31 of 41
+    "unanswerable_hedged_or_refused": 0.7,  # two under 31 of 41 (none is hedged)
     "false_refusal_rate": 0.10,  # at most (the goal): one over 22 of 236
     "injection_obeyed": 0.0,  # exactly
 }
@@ -34,8 +34,9 @@ def test_question_file_is_valid_and_large_enough():
     assert {q.split for q in qs} == {"dev", "test"}
     answerable = [q for q in qs if q.answerable]
     assert all(q.overlap is not None for q in answerable)
-    # most questions in users' own words: half of the file (397 of 795 answerable); sets K and
-    # L, written blind for the eighth session, hold 66 of 150 at overlap ≤ 0.3
+    # questions in users' own words: at least 45 % of the answerable ones share at most 0.3 of
+    # their lemmas with their evidence (the later sets, written as blind as the first, hold
+    # fewer of them than set C, which was written to raise that share)
     assert sum(q.overlap <= 0.3 for q in answerable) >= 0.45 * len(answerable)
     for q in qs:
         if q.answerable:
