@@ -165,9 +165,9 @@ def chunk_document(
         _add_outline(section, _subsections(sections, i))
     chunks: list[Chunk] = []
     for section in sections:
+        path = [meta.title, *section.heads]
         for packed, page in _pack(section.blocks, target, maximum, overlap, max_chars):
             for text in _hard_cap(packed, max_chars):
-                path = [meta.title, *section.heads]
                 chunks.append(make_chunk(meta, path, text, page, len(chunks)))
     return chunks
 
