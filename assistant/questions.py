@@ -4,6 +4,7 @@ rank candidate answers (and are one feature of the answer policy); they never re
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -186,6 +187,26 @@ def _new_organisation(text: str, question: str) -> bool:
 YEAR_ONLY = re.compile(r"^(19|20)\d{2}$")
 DAY_MONTH = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I)
 YEAR = re.compile(r"\b(19|20)\d{2}\b")
+# A calendar year a text names, not a decade ("2020-talet"), and a span of years as the
+# sources write a plan's period ("2019–2022", "2016 - 2018"): every year inside is covered.
+CALENDAR_YEAR = re.compile(r"\b((?:19|20)\d{2})\b(?!-?tal)")
+YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})\b")
+
+
+def years_named(text: str) -> set[int]:
+    return {int(y) for y in CALENDAR_YEAR.findall(text)}
+
+
+def years_covered(texts: Iterable[str]) -> frozenset[int]:
+    """The years a corpus names, and those inside the spans it names."""
+    out: set[int] = set()
+    for text in texts:
+        out |= years_named(text)
+        for start, end in YEAR_SPAN.findall(text):
+            out.update(range(int(start), int(end) + 1))
+    return frozenset(out)
+
+
 # How long, or since when: a year, a month, a season, or a number of units of time
 # ("sedan många år", "i tre år", "två timmar")
 PERIOD = re.compile(

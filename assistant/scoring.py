@@ -78,9 +78,10 @@ class Scored:
 class Vocabulary:
     """Document frequencies over the corpus's terms: term weights and "is it in the corpus"."""
 
-    def __init__(self, doc_freq: dict[str, int], n_chunks: int) -> None:
+    def __init__(self, doc_freq: dict[str, int], n_chunks: int, years: frozenset[int]) -> None:
         self.doc_freq = doc_freq
         self.n = max(n_chunks, 1)
+        self.years = years  # the years the corpus names or covers (questions.years_covered)
         self.max_idf = float(np.log(1 + (self.n + 0.5) / 0.5))
 
     def idf(self, t: str) -> float:

@@ -137,6 +137,9 @@ def test_an_english_refusal_explains_itself_in_english(service):
         ("Hur många vårdplatser har USÖ?", True),
         # the handlingsplan writes out "socialtjänstlagen" and "hälso- och sjukvårdslagen"
         ("När kom reglerna om SIP in i SoL och HSL?", False),
+        # a year the sources neither name nor cover: what happened then is not in them
+        ("När antogs handlingsplanen för sammanhållen vård och omsorg 2023–2026?", True),
+        ("Vad skulle handlingsplanen uppnå under 2021?", False),  # inside 2019–2022
     ],
 )
 def test_only_names_the_sources_would_write_alike_count_as_absent(service, question, absent):

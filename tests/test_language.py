@@ -80,7 +80,7 @@ def test_the_thesaurus_knows_synonyms(word, synonym):
 
 
 def test_a_word_the_corpus_lacks_is_matched_by_its_synonyms_the_corpus_has():
-    vocabulary = Vocabulary({term("fall"): 3, term("olycka"): 2, term("äldre"): 9}, 20)
+    vocabulary = Vocabulary({term("fall"): 3, term("olycka"): 2, term("äldre"): 9}, 20, frozenset())
     ramlar, *_ = vocabulary.query_terms("ramlar")
     assert ramlar.synonyms == (term("fall"),) and ramlar.weight == vocabulary.idf(term("fall"))
     assert matched(ramlar, unit_bag("Fallolyckor orsakar stort lidande")) == 1.0
@@ -93,7 +93,7 @@ def test_a_word_the_corpus_lacks_is_matched_by_its_synonyms_the_corpus_has():
 def test_a_stand_in_never_puts_the_word_itself_in_the_corpus():
     """ "hej" and "hälsa" share a headword: "Hej!" gains a stand-in but stays a word the
     corpus lacks, so a greeting alone is still refused (policy: absent)."""
-    vocabulary = Vocabulary({term("hälsa"): 30, term("fall"): 3}, 50)
+    vocabulary = Vocabulary({term("hälsa"): 30, term("fall"): 3}, 50, frozenset())
     (hej,) = vocabulary.query_terms("Hej!")
     assert not hej.in_corpus and not vocabulary.knows("Hej")
     (ramlar,) = vocabulary.query_terms("ramlar")

@@ -650,3 +650,25 @@ def test_what_the_question_names_must_be_in_what_is_quoted(quoted, shows):
     chunk = Chunk("d:2", "d", "\n\n".join(quoted), ["Dokument"], 1, None, "h2", META)
     chosen = [Scored(Unit(text, chunk, "sentence"), 1) for text in quoted]
     assert ExtractiveAnswerer._shows_requested(requested(question), question, chosen) is shows
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("När antogs planen för 2023–2026?", {2023, 2026}),
+        ("Vad planeras under 2020-talet?", set()),  # a decade, not a year
+        ("Hur många av 300 deltagare?", set()),
+        ("after the 2026 election", {2026}),
+    ],
+)
+def test_the_years_a_question_names(text, named):
+    from assistant.questions import years_named
+
+    assert years_named(text) == named
+
+
+def test_a_span_of_years_covers_the_years_inside_it():
+    from assistant.questions import years_covered
+
+    covered = years_covered(["Handlingsplan 2019–2022", "perioden 2016 - 2018", "år 2030"])
+    assert covered == {2016, 2017, 2018, 2019, 2020, 2021, 2022, 2030}
