@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 from ingest.text import fold_diacritics, tokens
 
 from .glossary import Term
-from .language import is_english, is_lexicon_word, is_swedish
+from .language import frequency, has_diacritics, is_english, is_lexicon_word, is_swedish, spellings
 
 # How close a corpus word must be to replace a word that is not Swedish (a typo:
 # "omställnigen" -> "omställningen"), and to be added beside a valid word the corpus spells
@@ -20,6 +20,9 @@ from .language import is_english, is_lexicon_word, is_swedish
 # cut-off is the one difflib used before (0.82), the spelling-variant one a near-identity.
 TYPO_CUTOFF = 82
 VARIANT_CUTOFF = 90
+# A spelling with å/ä/ö replaces a word typed without them when it is this much more common
+# in Swedish, on wordfreq's Zipf scale: ten times ("nar" -> "när"; "var" stays beside "vår")
+CLEAR_WINNER = 1.0
 MIN_LENGTH = 5  # shorter words have too many close neighbours to correct safely
 # Swedish inflectional endings of nouns and verbs, longest first: a misspelt "färpdlanen" is
 # the corpus's "färdplan" with its definite ending, and is compared without the ending.
@@ -84,9 +87,44 @@ class QueryExpander:
         return self.rewrite(question)[0]
 
     def rewrite(self, query: str) -> tuple[str, str]:
-        """(the query corrected, the query corrected and expanded)."""
+        """(the query corrected, the query corrected and expanded). A query typed without
+        å, ä or ö is searched with them restored (`restored`); the corrected query keeps
+        the question as typed, which the answerer reads the question's kind from ("vilket
+        ar" may ask for a year)."""
         query = bounded(normalise(query))
         english = is_english(query)  # English words are not typos of Swedish ones
+        corrected, extra = self._fixed(query, english)
+        if english or has_diacritics(query):
+            searched = corrected
+        else:
+            searched, extra = self._fixed(self.restored(query), english)
+        return corrected, searched if not extra else searched + " " + " ".join(extra)
+
+    def restored(self, query: str) -> str:
+        """The query with each word as it was most likely meant with å, ä and ö."""
+        return re.sub(r"[^\W\d_]+", lambda m: _like(self._with_diacritics(m[0]))(m), query)
+
+    def _with_diacritics(self, word: str) -> str:
+        """The word as it was most likely meant with å, ä or ö. Of the spellings the corpus
+        has, else of all, the one most common in Swedish ("laxa" -> "laxå", the corpus's,
+        not the commoner "läxa"); a real word as typed ("man", "var") only gives way to one
+        CLEAR_WINNER more common ("ar" -> "är", "sa" -> "så"). A compound no frequency list
+        has takes the one spelling of it that is Swedish ("kroppssjukvard")."""
+        options = spellings(word)
+        lower = options[0]
+        if len(options) == 1 or (word.isupper() and len(word) > 1):  # an acronym as written
+            return word
+        known = [o for o in options if o in self._known]
+        best = max(known or options, key=frequency)
+        if lower in self._known or is_lexicon_word(lower):
+            return best if frequency(best) >= frequency(lower) + CLEAR_WINNER else word
+        if known or frequency(best) > 0:
+            return best
+        swedish = [o for o in options[1:] if is_swedish(o)]
+        return swedish[0] if len(swedish) == 1 and not is_swedish(lower) else word
+
+    def _fixed(self, query: str, english: bool) -> tuple[str, list[str]]:
+        """The query with its misspelt words corrected, and what to search beside it."""
         extra: list[str] = []
         for word in dict.fromkeys(tokens(query)):
             if word in self._acronyms:
@@ -104,7 +142,7 @@ class QueryExpander:
                     extra.append(variant)
             if match:
                 query = re.sub(rf"\b{re.escape(word)}\b", _like(match), query, flags=re.I)
-        return query, query if not extra else query + " " + " ".join(extra)
+        return query, extra
 
     def _corrected(self, word: str) -> str | None:
         """The corpus spelling of a misspelt word, or None. A hyphenated word is corrected
