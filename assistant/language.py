@@ -29,7 +29,7 @@ import simplemma
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_SWEDISH
 
-from ingest.text import tokens
+from ingest.text import fold_diacritics, tokens
 
 # Words that ask rather than name a topic ("Vem leder …?", "Hur många …?").
 QUESTION_WORDS = frozenset(
@@ -358,10 +358,12 @@ def frequency(word: str) -> float:
 
 def is_english(text: str) -> bool:
     """A question in English: at least two English function words, a fifth of its words
-    (bm25s's English stopword list, none of which is Swedish)."""
+    (bm25s's English stopword list), and more of them than Swedish ones: typed without
+    å/ä/ö, "för" is "for" ("Vem ar ansvarig for natverket for chefer?")."""
     words = tokens(text)
     hits = sum(w in ENGLISH_STOPWORDS or w in _ENGLISH_QUESTION for w in words)
-    return hits >= 2 and hits >= len(words) / 5
+    swedish = sum(w in _SWEDISH_FUNCTION for w in words)
+    return hits >= 2 and hits >= len(words) / 5 and hits > swedish
 
 
 def _is_name(word: str, first: bool) -> bool:
@@ -407,3 +409,5 @@ def names_and_swedish(text: str) -> str:
 
 # English question words are not in the stopword list; they shape English questions.
 _ENGLISH_QUESTION = frozenset({"who", "what", "when", "which", "how", "why", "does", "do", "did"})
+# Swedish function words, also as typed without å/ä/ö
+_SWEDISH_FUNCTION = frozenset(STOPWORDS_SWEDISH) | {fold_diacritics(w) for w in STOPWORDS_SWEDISH}

@@ -152,6 +152,9 @@ def test_valid_swedish(word, valid):
         ("Vem leder nätverket för socialchefer?", False),
         ("Vad är SIP?", False),
         ("Vilka kommuner är med?", False),
+        # typed without å/ä/ö, "för" is "for": Swedish function words outnumber it
+        ("Vem ar ansvarig for natverket for chefer?", False),
+        ("Is the action plan for integrated care only meant for elderly people?", True),
     ],
 )
 def test_english_questions(question, english):
