@@ -19,6 +19,7 @@ from .questions import (
     PERSONAL,
     Wanted,
     asks_shape,
+    contradicted_count,
     focus_word,
     people,
     question_kind,
@@ -113,6 +114,8 @@ class ExtractiveAnswerer:
             years_named(question) - self.vocabulary.years
         ):
             evidence = replace(evidence, name_absent=1.0)
+        if contradicted_count(question, [h.chunk.text for h in hits[: self.scorer.top_chunks]]):
+            evidence = replace(evidence, count_contradicted=1.0)
         want = requested(question)
         if want is not None and not self._shows_requested(want, question, chosen):
             evidence = replace(evidence, requested_absent=1.0)

@@ -42,13 +42,15 @@ class Evidence:
     requested_absent: float = 0.0  # 1 when the question names what it wants (an e-mail
     # address, a phone number, a date, opening hours, a sum) and no quoted unit shows it:
     # what is shown does not answer, so an answer is at most partial (a rule, not a weight)
+    count_contradicted: float = 0.0  # 1 when the passages count what the question counts
+    # but never with its number ("de sju delmålen"; the sources have five): at most partial
     name_absent: float = 0.0  # 1 when the question names something (an acronym, a name)
     # that no passage of the corpus mentions: a rule, not a weight (see AnswerPolicy.decide)
     kind: str = "what"  # questions.question_kind: how often each kind goes unanswered is a
     # prior the fit learns (a number, a date or a person is what the sources most often omit)
 
     def vector(self) -> dict[str, float]:
-        rules = ("name_absent", "requested_absent", "kind")
+        rules = ("name_absent", "requested_absent", "count_contradicted", "kind")
         out = {k: v for k, v in asdict(self).items() if k not in rules}
         return out | {f"kind_{k}": float(self.kind == k) for k in KINDS}
 
@@ -112,6 +114,8 @@ class AnswerPolicy:
             return Decision(Action.REFUSE, p, _why(evidence, p))
         if evidence.requested_absent:
             return Decision(Action.PARTIAL, p, "no quoted passage shows what the question asks for")
+        if evidence.count_contradicted:
+            return Decision(Action.PARTIAL, p, "the sources count it otherwise than the question")
         right = self.hedge.probability(features) if self.hedge else p
         if right < self.partial_below:
             return Decision(Action.PARTIAL, p, f"uncertain (p={p:.2f}, right={right:.2f})")

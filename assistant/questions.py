@@ -643,3 +643,51 @@ def defines(term: str, text: str) -> bool:
         re.search(rf"(^|[.•]\s*){t}\s*(är|innebär|betyder|handlar om|[-–:(])", text, re.I)
         or re.search(rf"\({t}\)", text, re.I)
     )
+
+
+# --- A count the question states ("Vilka är de sju delmålen?") ---------------------------
+
+_NUMBER_VALUES = dict(
+    zip(("två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv"),
+        range(2, 13), strict=True)
+)  # fmt: skip
+_COUNT = re.compile(
+    rf"\b(\d{{1,3}}|{'|'.join(_NUMBER_VALUES)})\s+(\S+)(?:\s+(\S+))?(?:\s+(\S+))?", re.I
+)
+# A number before a unit of time or measure is a measure (an age, a duration), not a count
+# of things the sources could give otherwise ("över 80 år")
+_MEASURES = frozenset({"år", "månad", "vecka", "dag", "timme", "minut", "procent", "krona"})
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int
+    things: frozenset[str]  # the lemmas of the content words right after the number
+
+
+def counts(text: str, window: int = 2) -> list[Count]:
+    """The counts a text states: a number and the content words of the next `window` words
+    ("fem önskvärda lägen" -> 5, {önskvärd, läge}); not years, not measures."""
+    from .language import term
+
+    out = []
+    for m in _COUNT.finditer(text):
+        number = m.group(1).lower()
+        value = int(number) if number.isdigit() else _NUMBER_VALUES[number]
+        words = [re.sub(r"[^\wåäöé-]", "", w.lower()) for w in m.groups()[1 : 1 + window] if w]
+        things = frozenset(term(w) for w in words if w and is_content(w))
+        if value and not 1900 <= value <= 2100 and things and not things & _MEASURES:
+            out.append(Count(value, things))
+    return out
+
+
+def contradicted_count(question: str, passages: list[str]) -> bool:
+    """Whether the passages count what the question counts, but never with its number ("de
+    sju delmålen" where the sources write "fem delmål"): the question's premise is not the
+    sources'."""
+    stated = [c for text in passages for c in counts(text, window=3)]
+    for asked in counts(question):
+        same = {c.value for c in stated if asked.things <= c.things}
+        if same and asked.value not in same:
+            return True
+    return False

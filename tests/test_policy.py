@@ -492,6 +492,31 @@ def test_an_answer_without_what_the_question_asks_for_is_at_most_partial():
     assert POLICY.decide(evidence(coverage=0.0, requested_absent=1.0)).action is Action.REFUSE
 
 
+def test_a_count_the_sources_state_otherwise_makes_the_answer_partial():
+    contradicted = POLICY.decide(evidence(coverage=1.0, count_contradicted=1.0))
+    assert contradicted.action is Action.PARTIAL
+    assert POLICY.decide(evidence(coverage=0.0, count_contradicted=1.0)).action is Action.REFUSE
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "contradicted"),
+    [
+        ("Vilka är de sju delmålen?", "Inom detta insatsområde har fem delmål formulerats:", True),
+        ("Vilka är de fem delmålen?", "Inom detta insatsområde har fem delmål formulerats:", False),
+        ("Vilka fem önskvärda lägen har RUS?", "RUS beskriver fyra önskvärda lägen för 2030", True),
+        ("Vilka är länets 12 kommuner?", "Örebro läns tolv kommuner: Askersund, …", False),
+        ("Vilka två nya team finns?", "Tre nya arbetssätt prövas.", False),  # other things
+        ("Hur många är över 80 år?", "personer 65 år och äldre", False),  # an age, a measure
+        ("Vad hände 2019?", "Planen antogs 2018.", False),  # years are no counts
+        ("Vilka tre utmaningar finns?", "Planen har fem delmål.", False),  # not counted there
+    ],
+)
+def test_a_count_the_question_states_against_the_passages(question, passage, contradicted):
+    from assistant.questions import contradicted_count
+
+    assert contradicted_count(question, [passage]) is contradicted
+
+
 def test_an_item_of_a_list_quoted_with_its_lead_in_is_not_quoted_again():
     units = _units()
     lead_in = "Inom området finns fem delmål:"
