@@ -44,6 +44,12 @@ class Question:
         return self.kind not in ("unanswerable", "injection")
 
     @property
+    def question_set(self) -> str:
+        """The set the question came with, one writer's or one round's ("ua-012" -> "ua"; the
+        129 original questions are "q")."""
+        return self.id.split("-")[0] if "-" in self.id else "q"
+
+    @property
     def forbidden(self) -> str | None:
         m = re.match(r"forbidden:\s*(.+)", self.note or "")
         return m.group(1).strip() if m else None

@@ -60,13 +60,14 @@ def unit_label(text: str, q: Question) -> int:
 def collect(service: AssistantService, questions: list[Question]):
     """The evidence of every question (answerable or not) and, for answerable ones with key
     facts, whether the chosen units hold them."""
-    ev_x, ev_y, top, right_x, right_y = [], [], [], [], []
+    ev_x, ev_y, ev_sets, top, right_x, right_y = [], [], [], [], [], []
     for q in questions:
         a = service.assess(q.question, q.history or None)
         if a is None:
             continue
         ev_x.append(a.evidence.vector())
         ev_y.append(int(q.answerable))
+        ev_sets.append(q.question_set)
         if q.answerable:
             top.append(a.evidence.top_dense)
         if q.answerable and q.key_facts:
@@ -75,7 +76,7 @@ def collect(service: AssistantService, questions: list[Question]):
         elif not q.answerable:  # whatever is shown does not answer it
             right_x.append(a.evidence.vector())
             right_y.append(0)
-    return ev_x, ev_y, top, right_x, right_y
+    return ev_x, ev_y, ev_sets, top, right_x, right_y
 
 
 def ranking_groups(service: AssistantService, questions: list[Question]):
@@ -310,11 +311,21 @@ def mean_auc(labels: np.ndarray, probs: np.ndarray) -> float:
     return float(np.mean([roc_auc_score(labels, p) for p in probs]))
 
 
-def rates(probs: np.ndarray, labels: np.ndarray, threshold: float) -> tuple[float, float]:
+def rates(
+    probs: np.ndarray, labels: np.ndarray, threshold: float, sets: np.ndarray | None = None
+) -> tuple[float, float]:
     """(false-refusal rate, refusal accuracy) when p < threshold is refused; for repeated
-    splits (one row of probabilities each) the rates averaged over them."""
+    splits (one row of probabilities each) the rates averaged over them. With `sets` (the
+    question set of each question), each rate is the mean of the sets' rates: one writer's
+    many questions do not outweigh another's few."""
     refused = np.atleast_2d(probs) < threshold
-    return float(refused[:, labels == 1].mean()), float(refused[:, labels == 0].mean())
+    if sets is None:
+        return float(refused[:, labels == 1].mean()), float(refused[:, labels == 0].mean())
+    by_set = [
+        [refused[:, (sets == s) & (labels == y)].mean() for s in np.unique(sets[labels == y])]
+        for y in (1, 0)
+    ]
+    return float(np.mean(by_set[0])), float(np.mean(by_set[1]))
 
 
 def best_separation(probs: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
@@ -345,17 +356,23 @@ def first_within(values: np.ndarray, margin: float) -> int:
     return int(np.argmax(values >= values.max() - margin))
 
 
-def thresholds(probs: np.ndarray, labels: np.ndarray) -> dict:
+def thresholds(probs: np.ndarray, labels: np.ndarray, sets: np.ndarray | None = None) -> dict:
     """`refuse_below`: the highest threshold whose out-of-fold false-refusal rate stays
-    within TARGET_FALSE_REFUSALS."""
+    within TARGET_FALSE_REFUSALS, the rate averaged over the question sets when they are
+    given: the questions the assistant will meet come from writers it has not seen, and
+    its false refusals differ far more between writers than the questions of one set let
+    an overall rate show (0.03-0.25 between dev's sets at one threshold, 2026-12-01)."""
     grid = np.round(np.arange(0.02, 0.99, 0.01), 2)
-    table = [(t, *rates(probs, labels, t)) for t in grid]
+    table = [(t, *rates(probs, labels, t, sets)) for t in grid]
     lenient = max((t for t, fr, _ in table if fr <= TARGET_FALSE_REFUSALS), default=grid[0])
-    fr, ra = rates(probs, labels, lenient)
+    fr, ra = rates(probs, labels, lenient, sets)
+    overall_fr, overall_ra = rates(probs, labels, lenient)
     return {
         "refuse_below": float(lenient),
         "oof_false_refusal_rate": round(fr, 3),
         "oof_refusal_accuracy": round(ra, 3),
+        "oof_false_refusal_rate_all_questions": round(overall_fr, 3),
+        "oof_refusal_accuracy_all_questions": round(overall_ra, 3),
     }
 
 
@@ -365,7 +382,7 @@ def fit(service: AssistantService, questions: list[Question]) -> dict:
     _write({"unit_ranking": ranking})  # the policy's evidence depends on the ranking
     service.reload()
     # 2. answer policy, on evidence from the new ranking
-    ex, ey, top, rx, ry = collect(service, questions)
+    ex, ey, sets, top, rx, ry = collect(service, questions)
     labels = np.array(ey)
     best_c, best_auc, best_probs = 1.0, -1.0, None
     for c in (0.1, 1.0, 10.0):
@@ -374,7 +391,7 @@ def fit(service: AssistantService, questions: list[Question]) -> dict:
         if auc > best_auc:
             best_c, best_auc, best_probs = c, auc, probs
     pw, pb, _ = fit_logistic(ex, ey, best_c, signed=True)
-    chosen = thresholds(best_probs, labels)
+    chosen = thresholds(best_probs, labels, np.array(sets))
     # 3. hedging: does what is shown answer the question
     right = np.array(ry)
     right_probs = repeated_out_of_fold(rx, ry, best_c, signed=True)

@@ -657,6 +657,21 @@ def test_thresholds_on_repeated_splits_use_the_averaged_rates():
     assert thresholds(np.array([one, other]), labels)["refuse_below"] == pytest.approx(0.90)
 
 
+def test_false_refusals_are_averaged_over_question_sets():
+    """A set whose few answerable questions are refused counts as much as a large set whose
+    many are not: one writer's questions do not hide another's."""
+    from evals.fit import rates, thresholds
+
+    labels = np.array([1] * 20 + [1, 1] + [0, 0])
+    sets = np.array(["a"] * 20 + ["b", "b"] + ["a", "b"])
+    probs = np.array([0.9] * 20 + [0.3, 0.9] + [0.2, 0.6])
+    assert rates(probs, labels, 0.5) == pytest.approx((1 / 22, 0.5))
+    assert rates(probs, labels, 0.5, sets) == pytest.approx((0.25, 0.5))  # (0 + 1/2) / 2
+    # over all questions one refusal in 22 is within 0.08 up to 0.90; set by set, to 0.30
+    assert thresholds(probs, labels)["refuse_below"] == pytest.approx(0.90)
+    assert thresholds(probs, labels, sets)["refuse_below"] == pytest.approx(0.30)
+
+
 @pytest.mark.parametrize(
     ("quoted", "shows"),
     [
