@@ -27,7 +27,7 @@ from .questions import (
     shows,
     shows_contact,
     spelled_out,
-    years_named,
+    years_asked,
 )
 from .scoring import (
     QueryTerm,
@@ -111,7 +111,7 @@ class ExtractiveAnswerer:
         # election"): what happened then is not in them (dev: 7 of 262 unanswerable, no
         # answerable question)
         if any(not self._known(name, hits) for name in asked) or (
-            years_named(question) - self.vocabulary.years
+            years_asked(question) - self.vocabulary.years
         ):
             evidence = replace(evidence, name_absent=1.0)
         if contradicted_count(question, [h.chunk.text for h in hits[: self.scorer.top_chunks]]):

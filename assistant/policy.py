@@ -44,8 +44,9 @@ class Evidence:
     # what is shown does not answer, so an answer is at most partial (a rule, not a weight)
     count_contradicted: float = 0.0  # 1 when the passages count what the question counts
     # but never with its number ("de sju delmålen"; the sources have five): at most partial
-    name_absent: float = 0.0  # 1 when the question names something (an acronym, a name)
-    # that no passage of the corpus mentions: a rule, not a weight (see AnswerPolicy.decide)
+    name_absent: float = 0.0  # 1 when the question names something (an acronym, a name, a
+    # year) that no passage of the corpus mentions or covers: a rule, not a weight (see
+    # AnswerPolicy.decide)
     kind: str = "what"  # questions.question_kind: how often each kind goes unanswered is a
     # prior the fit learns (a number, a date or a person is what the sources most often omit)
 

@@ -12,7 +12,15 @@ from rapidfuzz import fuzz, process
 from ingest.text import fold_diacritics, tokens
 
 from .glossary import Term
-from .language import frequency, has_diacritics, is_english, is_lexicon_word, is_swedish, spellings
+from .language import (
+    commonest_with_diacritics,
+    frequency,
+    has_diacritics,
+    is_english,
+    is_lexicon_word,
+    is_swedish,
+    spellings,
+)
 
 # How close a corpus word must be to replace a word that is not Swedish (a typo:
 # "omställnigen" -> "omställningen"), and to be added beside a valid word the corpus spells
@@ -75,6 +83,15 @@ class QueryExpander:
         for w in self._candidates:
             self._by_folded.setdefault(fold_diacritics(w), w)
         self._folded = list(self._by_folded)
+        # the corpus's words with å, ä or ö by their form without them ("ar": är, år)
+        self._with_diacritics_in_corpus: dict[str, tuple[str, ...]] = {}
+        for w in vocabulary:
+            if has_diacritics(w):
+                key = fold_diacritics(w)
+                self._with_diacritics_in_corpus[key] = (
+                    *self._with_diacritics_in_corpus.get(key, ()),
+                    w,
+                )
 
     def expand(self, query: str) -> str:
         """The query plus what it implies: an acronym's long form, and the corpus spelling of
@@ -105,23 +122,24 @@ class QueryExpander:
         return re.sub(r"[^\W\d_]+", lambda m: _like(self._with_diacritics(m[0]))(m), query)
 
     def _with_diacritics(self, word: str) -> str:
-        """The word as it was most likely meant with å, ä or ö. Of the spellings the corpus
-        has, else of all, the one most common in Swedish ("laxa" -> "laxå", the corpus's,
-        not the commoner "läxa"); a real word as typed ("man", "var") only gives way to one
-        CLEAR_WINNER more common ("ar" -> "är", "sa" -> "så"). A compound no frequency list
-        has takes the one spelling of it that is Swedish ("kroppssjukvard")."""
-        options = spellings(word)
-        lower = options[0]
-        if len(options) == 1 or (word.isupper() and len(word) > 1):  # an acronym as written
-            return word
-        known = [o for o in options if o in self._known]
-        best = max(known or options, key=frequency)
+        """The word as it was most likely meant with å, ä or ö: the corpus's spelling (the
+        commonest in Swedish when it has several: "ar" -> "är"), else general Swedish's
+        ("laxa" -> the corpus's "laxå", not the commoner "läxa"). A real word as typed
+        ("man", "var") gives way only to one CLEAR_WINNER more common. A compound no
+        frequency list has takes its one Swedish spelling ("kroppssjukvard"); an acronym only
+        the corpus's ("USO" -> "USÖ")."""
+        lower = word.lower()
+        known = self._with_diacritics_in_corpus.get(lower, ())
+        if word.isupper() and len(word) > 1:
+            return max(known, key=frequency).upper() if known else word
+        common = commonest_with_diacritics(lower)
+        best = max(known, key=frequency) if known else common
+        if best is None:
+            swedish = [o for o in spellings(lower)[1:] if is_swedish(o)]
+            return swedish[0] if len(swedish) == 1 and not is_swedish(lower) else word
         if lower in self._known or is_lexicon_word(lower):
             return best if frequency(best) >= frequency(lower) + CLEAR_WINNER else word
-        if known or frequency(best) > 0:
-            return best
-        swedish = [o for o in options[1:] if is_swedish(o)]
-        return swedish[0] if len(swedish) == 1 and not is_swedish(lower) else word
+        return best
 
     def _fixed(self, query: str, english: bool) -> tuple[str, list[str]]:
         """The query with its misspelt words corrected, and what to search beside it."""

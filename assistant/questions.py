@@ -187,26 +187,6 @@ def _new_organisation(text: str, question: str) -> bool:
 YEAR_ONLY = re.compile(r"^(19|20)\d{2}$")
 DAY_MONTH = re.compile(rf"\b\d{{1,2}} ({_MONTHS})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I)
 YEAR = re.compile(r"\b(19|20)\d{2}\b")
-# A calendar year a text names, not a decade ("2020-talet"), and a span of years as the
-# sources write a plan's period ("2019–2022", "2016 - 2018"): every year inside is covered.
-CALENDAR_YEAR = re.compile(r"\b((?:19|20)\d{2})\b(?!-?tal)")
-YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*[-–]\s*((?:19|20)\d{2})\b")
-
-
-def years_named(text: str) -> set[int]:
-    return {int(y) for y in CALENDAR_YEAR.findall(text)}
-
-
-def years_covered(texts: Iterable[str]) -> frozenset[int]:
-    """The years a corpus names, and those inside the spans it names."""
-    out: set[int] = set()
-    for text in texts:
-        out |= years_named(text)
-        for start, end in YEAR_SPAN.findall(text):
-            out.update(range(int(start), int(end) + 1))
-    return frozenset(out)
-
-
 # How long, or since when: a year, a month, a season, or a number of units of time
 # ("sedan många år", "i tre år", "två timmar")
 PERIOD = re.compile(
@@ -645,48 +625,105 @@ def defines(term: str, text: str) -> bool:
     )
 
 
-# --- A count the question states ("Vilka är de sju delmålen?") ---------------------------
+# --- Years and counts a text states ----------------------------------------------------
 
-_NUMBER_VALUES = dict(
-    zip(("två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv"),
-        range(2, 13), strict=True)
-)  # fmt: skip
-_COUNT = re.compile(
-    rf"\b(\d{{1,3}}|{'|'.join(_NUMBER_VALUES)})\s+(\S+)(?:\s+(\S+))?(?:\s+(\S+))?", re.I
+# A number as written: not part of a decimal, a thousands group or a decade ("1,5",
+# "10 000", "2020-talet"); its value and the words after it tell a year from a count
+_NUMERAL = re.compile(
+    rf"(?<![\d,.])\b(\d{{1,4}}|{_NUMBER_WORDS})\b(?![,.]\d|\s\d{{3}}\b|[-\u2011]?tal)", re.I
 )
-# A number before a unit of time or measure is a measure (an age, a duration), not a count
-# of things the sources could give otherwise ("över 80 år")
-_MEASURES = frozenset({"år", "månad", "vecka", "dag", "timme", "minut", "procent", "krona"})
+_NUMBER_VALUES = dict(
+    zip(_NUMBER_WORDS.split("|"), (2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 20, 100, 1000), strict=True)
+)
+# A span of years as the sources write a plan's period ("2019–2022", "2016 - 2018"): every
+# year inside is covered
+YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*(?:[-–—]|\s+till\s+)\s*((?:19|20)\d{2})\b")
+# "de sju delmålen", "alla fem": a determiner before a count asks about the whole set; "tre
+# av delmålen", "nämn två delmål" ask for some of them
+_WHOLE_SET = re.compile(r"\b(de|dom|alla|the|all)\s+$", re.I)
+
+
+def _value(numeral: str) -> int:
+    return int(numeral) if numeral.isdigit() else _NUMBER_VALUES[numeral.lower()]
+
+
+def _words_after(text: str, end: int, window: int) -> list[str]:
+    """The next `window` words after a position, up to the end of the clause."""
+    clause = re.split(r"[.,;:!?()\n–]", text[end : end + 120], maxsplit=1)[0]
+    return re.findall(r"[^\W\d_][\w-]*", clause.lower())[:window]
+
+
+def _is_year(m: re.Match, text: str) -> bool:
+    """A four-digit number 1900–2099 that stands alone: before punctuation, a dash, a
+    function word or the end ("2023?", "2023–2026", "2023 i länet"), not before what it
+    counts or measures ("2000 kr", "de 2000 deltagarna")."""
+    after = _words_after(text, m.end(), 1)
+    return (
+        m.group(1).isdigit()
+        and 1900 <= int(m.group(1)) <= 2099
+        and (not after or not is_content(after[0]))
+    )
+
+
+def years_asked(question: str) -> set[int]:
+    """The calendar years a question names."""
+    return {int(m.group(1)) for m in _NUMERAL.finditer(question) if _is_year(m, question)}
+
+
+def years_covered(texts: Iterable[str]) -> frozenset[int]:
+    """The years a corpus names in any way, and those inside the spans it names."""
+    out: set[int] = set()
+    for text in texts:
+        out.update(int(y.group(0)) for y in YEAR.finditer(text))
+        for start, end in YEAR_SPAN.findall(text):
+            out.update(range(int(start), int(end) + 1))
+    return frozenset(out)
 
 
 @dataclass(frozen=True)
 class Count:
     value: int
-    things: frozenset[str]  # the lemmas of the content words right after the number
+    things: frozenset[str]  # the content words after the number: lemmas, without å/ä/ö
 
 
-def counts(text: str, window: int = 2) -> list[Count]:
-    """The counts a text states: a number and the content words of the next `window` words
-    ("fem önskvärda lägen" -> 5, {önskvärd, läge}); not years, not measures."""
+@cache
+def _measures() -> frozenset[str]:
+    """Units of time or measure: a number before one is a measure (an age, a duration, a
+    sum), not a count of things the sources could give otherwise ("över 80 år")."""
+    from .language import term
+
+    units = ("år", "månad", "vecka", "dygn", "dag", "timme", "minut", "gång", "procent")
+    return frozenset(fold_diacritics(term(w)) for w in (*units, "krona", "kr"))
+
+
+def counts(text: str, window: int = 2, whole_set: bool = False) -> list[Count]:
+    """The counts a text states: a number and the content words among the next `window`
+    words of its clause ("fem önskvärda lägen" -> 5, {onskvard, lag}); the first of them
+    must be a content word ("tre av dem" counts nothing). Not years, not measures; with
+    `whole_set`, only counts of a whole set ("de sju delmålen")."""
     from .language import term
 
     out = []
-    for m in _COUNT.finditer(text):
-        number = m.group(1).lower()
-        value = int(number) if number.isdigit() else _NUMBER_VALUES[number]
-        words = [re.sub(r"[^\wåäöé-]", "", w.lower()) for w in m.groups()[1 : 1 + window] if w]
-        things = frozenset(term(w) for w in words if w and is_content(w))
-        if value and not 1900 <= value <= 2100 and things and not things & _MEASURES:
-            out.append(Count(value, things))
+    for m in _NUMERAL.finditer(text):
+        if _is_year(m, text) or (whole_set and not _WHOLE_SET.search(text[: m.start()])):
+            continue
+        words = _words_after(text, m.end(), window)
+        if not words or not is_content(words[0]):
+            continue
+        things = frozenset(
+            fold_diacritics(term(w)) for w in words if is_content(w) and w not in _NUMBER_VALUES
+        )
+        if things and not things & _measures():
+            out.append(Count(_value(m.group(1)), things))
     return out
 
 
 def contradicted_count(question: str, passages: list[str]) -> bool:
-    """Whether the passages count what the question counts, but never with its number ("de
-    sju delmålen" where the sources write "fem delmål"): the question's premise is not the
-    sources'."""
+    """Whether the passages count what the question counts as a whole set, but never with
+    its number ("de sju delmålen" where the sources write "fem delmål"): the question's
+    premise is not the sources'."""
     stated = [c for text in passages for c in counts(text, window=3)]
-    for asked in counts(question):
+    for asked in counts(question, whole_set=True):
         same = {c.value for c in stated if asked.things <= c.things}
         if same and asked.value not in same:
             return True

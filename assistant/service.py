@@ -25,7 +25,7 @@ from .derived import DerivedIndex, load_or_build
 from .extractive import Assessment, ExtractiveAnswerer
 from .followup import asked_part, carry_over, needs_context
 from .glossary import Term
-from .language import load_thesaurus
+from .language import load_word_lists
 from .models import Answer, Hit
 from .policy import AnswerPolicy, ranking_model
 from .query import QueryExpander, for_encoder, normalise
@@ -143,7 +143,7 @@ class AssistantService:
         self._rebuild_derived()
 
     def _rebuild_derived(self) -> None:
-        load_thesaurus()
+        load_word_lists()
         self.glossary: list[Term] = self.index.glossary
         self._starters: list[str] | None = None
         self.expander = QueryExpander(self.glossary, self.retriever.bm25.vocabulary)

@@ -155,6 +155,7 @@ def test_valid_swedish(word, valid):
         # typed without å/ä/ö, "för" is "for": Swedish function words outnumber it
         ("Vem ar ansvarig for natverket for chefer?", False),
         ("Is the action plan for integrated care only meant for elderly people?", True),
+        ("Where do I send an application for home care?", True),  # "I", not "i"
     ],
 )
 def test_english_questions(question, english):
