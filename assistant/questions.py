@@ -14,7 +14,7 @@ from .followup import needs_context
 from .language import compound_parts, is_common_word, is_content, is_lexicon_word
 
 _WHO = re.compile(
-    r"^\s*(och\s+)?(vem|vems|vilka personer|vilken person|vilken (organisation|nämnd|grupp|"
+    r"^\s*(och\s+)?(vem|vems|vilka personer|vilken person|vilken (organisation|nämnd|"
     r"enhet|funktion|del)|who|whom)\b|\b(vem|vilka|who)\s+(leder|är ansvarig|ansvarar|är kontakt|"
     r"kontaktar|har ansvar|sköter|håller i|leads?|runs?|is responsible)\b|\bansvarig för\b|"
     r"\bkontaktperson|\bvart vänder\b|\bvem (kan|ska) jag\b",

@@ -45,7 +45,11 @@ FOLDS = 5
 # hundredths between seeds (0.44 to 0.48 on the same dev evidence); the thresholds are chosen
 # on rates averaged over this many splits (repeated cross-validation).
 REPEATS = 20
-TARGET_FALSE_REFUSALS = 0.08  # on dev, out of fold: leaves room under the 0.10 goal on test
+# The goal is at most 0.10 false refusals on questions from writers the fit has not seen. On
+# dev, single question sets' rates spread around their average with a standard deviation of
+# about 0.06 (0.03 to 0.25 at one threshold, 2026-12-01), so the average of a split made of
+# four sets (as test is) varies by about 0.03: the target leaves that much under the goal.
+TARGET_FALSE_REFUSALS = 0.07
 FLOOR_PERCENTILE = 2
 CLOSE_GRID = (1.0, 0.7, 0.5, 0.35, 0.25, 0.15, 0.1, 0.05, 0.02, 0.0)
 

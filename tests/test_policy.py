@@ -100,6 +100,9 @@ def test_the_fitted_policy_loads():
         ("What are the four cornerstones of close care?", "list"),
         ("What is the färdplan?", "define"),
         ("Vad är de viktigaste frågorna?", "define"),  # no number: left as it was
+        ("Vilken nämnd fastställde planen?", "who"),  # a body answers
+        # a population group answers ("Äldre män är den grupp …"), not a person or a body
+        ("Vilken grupp mår sämst psykiskt?", "what"),
     ],
 )
 def test_question_kinds(question, kind):
