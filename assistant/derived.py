@@ -32,6 +32,7 @@ from . import glossary as glossary_module
 from . import retrieval
 from .glossary import Term, extract_terms
 from .language import expand, expanded_terms, terms_of_tokens
+from .questions import YEAR, YEAR_SPAN, years_covered
 from .retrieval import BM25Index
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,9 @@ def bm25_fingerprint() -> str:
         _source(tokens),
         inspect.getsource(retrieval.BM25Index),
         inspect.getsource(retrieval._tokens),
+        inspect.getsource(years_covered),
+        YEAR.pattern,
+        YEAR_SPAN.pattern,
     )
 
 

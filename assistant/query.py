@@ -84,14 +84,10 @@ class QueryExpander:
             self._by_folded.setdefault(fold_diacritics(w), w)
         self._folded = list(self._by_folded)
         # the corpus's words with å, ä or ö by their form without them ("ar": är, år)
-        self._with_diacritics_in_corpus: dict[str, tuple[str, ...]] = {}
+        self._with_diacritics_in_corpus: dict[str, list[str]] = {}
         for w in vocabulary:
             if has_diacritics(w):
-                key = fold_diacritics(w)
-                self._with_diacritics_in_corpus[key] = (
-                    *self._with_diacritics_in_corpus.get(key, ()),
-                    w,
-                )
+                self._with_diacritics_in_corpus.setdefault(fold_diacritics(w), []).append(w)
 
     def expand(self, query: str) -> str:
         """The query plus what it implies: an acronym's long form, and the corpus spelling of

@@ -11,7 +11,7 @@ from functools import cache, lru_cache
 from ingest.text import SV_MONTHS, fold_diacritics
 
 from .followup import needs_context
-from .language import compound_parts, is_common_word, is_content, is_lexicon_word
+from .language import compound_parts, is_common_word, is_content, is_lexicon_word, term
 
 _WHO = re.compile(
     r"^\s*(och\s+)?(vem|vems|vilka personer|vilken person|vilken (organisation|nämnd|"
@@ -690,8 +690,6 @@ class Count:
 def _measures() -> frozenset[str]:
     """Units of time or measure: a number before one is a measure (an age, a duration, a
     sum), not a count of things the sources could give otherwise ("över 80 år")."""
-    from .language import term
-
     units = ("år", "månad", "vecka", "dygn", "dag", "timme", "minut", "gång", "procent")
     return frozenset(fold_diacritics(term(w)) for w in (*units, "krona", "kr"))
 
@@ -701,8 +699,6 @@ def counts(text: str, window: int = 2, whole_set: bool = False) -> list[Count]:
     words of its clause ("fem önskvärda lägen" -> 5, {onskvard, lag}); the first of them
     must be a content word ("tre av dem" counts nothing). Not years, not measures; with
     `whole_set`, only counts of a whole set ("de sju delmålen")."""
-    from .language import term
-
     out = []
     for m in _NUMERAL.finditer(text):
         if _is_year(m, text) or (whole_set and not _WHOLE_SET.search(text[: m.start()])):
@@ -722,8 +718,11 @@ def contradicted_count(question: str, passages: list[str]) -> bool:
     """Whether the passages count what the question counts as a whole set, but never with
     its number ("de sju delmålen" where the sources write "fem delmål"): the question's
     premise is not the sources'."""
+    asked_counts = counts(question, whole_set=True)
+    if not asked_counts:  # most questions count nothing: no need to read the passages
+        return False
     stated = [c for text in passages for c in counts(text, window=3)]
-    for asked in counts(question, whole_set=True):
+    for asked in asked_counts:
         same = {c.value for c in stated if asked.things <= c.things}
         if same and asked.value not in same:
             return True

@@ -3,6 +3,7 @@ the chunks' answer units in Chroma, fused with RRF."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from ingest.text import tokens
 
 from .language import expand, expanded_terms, is_content, stand_ins, terms_of_tokens
 from .models import Hit
+from .questions import years_covered
 
 
 def _tokens(chunk: Chunk) -> tuple[list[str], list[str]]:
@@ -27,14 +29,17 @@ def _tokens(chunk: Chunk) -> tuple[list[str], list[str]]:
 
 class BM25Index:
     """bm25s over the chunks' stemmed terms, with the document frequencies the answerer
-    weighs question terms by and the vocabulary of raw words the query expander corrects
-    misspellings against. `save`/`load` keep it in files (memory-mapped when loaded)."""
+    weighs question terms by, the vocabulary of raw words the query expander corrects
+    misspellings against and the years the chunks name or cover (a question about another
+    year is about something the sources lack). `save`/`load` keep it in files (memory-mapped
+    when loaded)."""
 
     def __init__(self, chunks: Sequence[Chunk]) -> None:
         import bm25s
 
         self.chunks = chunks
         self.vocabulary: set[str] = set()
+        years: set[int] = set()
         term_ids: dict[str, int] = {}
         corpus: list[list[int]] = []  # term ids, not strings: a third of the memory at 1M chunks
         for c in chunks:
@@ -42,6 +47,8 @@ class BM25Index:
             terms = expand(terms_of_tokens(toks), toks)
             corpus.append([term_ids.setdefault(t, len(term_ids)) for t in terms])
             self.vocabulary.update(body)
+            years |= years_covered((c.text,))
+        self.years = frozenset(years)
         self._model = bm25s.BM25()
         if chunks and term_ids:
             self._model.index(bm25s.tokenization.Tokenized(corpus, term_ids), show_progress=False)
@@ -52,6 +59,7 @@ class BM25Index:
         if self.doc_freq:
             self._model.save(str(folder / "bm25s"), show_progress=False)
         (folder / "vocabulary.txt").write_text("\n".join(sorted(self.vocabulary)), "utf-8")
+        (folder / "years.json").write_text(json.dumps(sorted(self.years)), "utf-8")
 
     @classmethod
     def load(cls, folder: Path, chunks: Sequence[Chunk]) -> BM25Index:
@@ -68,6 +76,7 @@ class BM25Index:
         self.doc_freq = _doc_freq(self._model)
         text = (folder / "vocabulary.txt").read_text("utf-8")
         self.vocabulary = set(text.split("\n")) if text else set()
+        self.years = frozenset(json.loads((folder / "years.json").read_text("utf-8")))
         return self
 
     def idf(self, term: str) -> float:

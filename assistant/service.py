@@ -29,7 +29,7 @@ from .language import load_word_lists
 from .models import Answer, Hit
 from .policy import AnswerPolicy, ranking_model
 from .query import QueryExpander, for_encoder, normalise
-from .questions import direct, years_covered
+from .questions import direct
 from .rerank import Reranker, build_reranker
 from .retrieval import HybridRetriever
 from .scoring import UnitScorer, UnitVectors, Vocabulary
@@ -149,13 +149,9 @@ class AssistantService:
         self.expander = QueryExpander(self.glossary, self.retriever.bm25.vocabulary)
         self.unit_vectors = UnitVectors(self.store.unit_vectors, self.embedder.embed_documents)
         self.policy = AnswerPolicy.fitted()
-        table = self.index.chunks
+        bm25 = self.retriever.bm25
         self.extractive = ExtractiveAnswerer(
-            Vocabulary(
-                self.retriever.bm25.doc_freq,
-                len(table),
-                years_covered(table.text(i) for i in range(len(table))),
-            ),
+            Vocabulary(bm25.doc_freq, len(self.index.chunks), bm25.years),
             UnitScorer(self.retriever.neighbours, self.unit_vectors),
             self.policy,
             ranking_model(),
