@@ -31,7 +31,7 @@ from ingest.text import tokens
 from . import glossary as glossary_module
 from . import retrieval
 from .glossary import Term, extract_terms
-from .language import expand, expanded_terms, terms_of_tokens
+from .language import expand, expanded_terms, proper_names, terms_of_tokens
 from .questions import YEAR, YEAR_SPAN, years_covered
 from .retrieval import BM25Index
 
@@ -83,6 +83,7 @@ def bm25_fingerprint() -> str:
         inspect.getsource(retrieval.BM25Index),
         inspect.getsource(retrieval._tokens),
         inspect.getsource(years_covered),
+        inspect.getsource(proper_names),
         YEAR.pattern,
         YEAR_SPAN.pattern,
     )

@@ -11,7 +11,7 @@ import numpy as np
 from ingest.text import word_count
 
 from .compose import compose_quotes, quoted, refusal
-from .language import is_english, names, names_and_swedish
+from .language import is_english, names, names_and_swedish, names_asked, names_unshown
 from .models import Answer, Hit
 from .policy import Action, AnswerPolicy, Decision, Evidence, RankingModel
 from .questions import (
@@ -104,6 +104,13 @@ class ExtractiveAnswerer:
         # the evidence is that of the leading unit, the answer's claim: the units quoted
         # beside it would lend an unanswerable question their words (dev AUC 0.68 -> 0.76)
         evidence = self._evidence(question, kind, q_terms, chosen[0], ranked, hits, english)
+        # the places, people and projects the question names, in all that the answer would
+        # quote: "Vad gör Laxå …?" answered by what the region does (a name in the unit
+        # quoted beside the best one, or in a list's lead-in, is shown)
+        asked_names = names_asked(question, self.vocabulary.names)
+        if asked_names:
+            unshown = names_unshown(asked_names, " ".join(shown(s) for s in chosen))
+            evidence = replace(evidence, names_unshown=unshown)
         # a name none of whose words the corpus has: the question is about something else.
         # In English only acronyms count: "Sweden" or "May" the Swedish sources write otherwise
         asked = [n for n in names(question) if not english or n.isupper()]

@@ -39,6 +39,9 @@ class Evidence:
     shape_missing: float  # the question asks for a shape (a person, a date, a number, an
     # e-mail address …) and the chosen units lack it (0–1); 0 when it asks for none
     english: float  # 1 for an English question: its words cannot match the Swedish text
+    names_unshown: float = 0.0  # share of the corpus's proper names the question gives
+    # ("Laxå", "Tarja Nordling") that the quoted units do not show: "Vad gör Laxå …?"
+    # answered by what the region does
     requested_absent: float = 0.0  # 1 when the question names what it wants (an e-mail
     # address, a phone number, a date, opening hours, a sum) and no quoted unit shows it:
     # what is shown does not answer, so an answer is at most partial (a rule, not a weight)

@@ -15,7 +15,14 @@ from ingest.snapshot import ChunkTable
 from ingest.store import ChunkStore
 from ingest.text import tokens
 
-from .language import expand, expanded_terms, is_content, stand_ins, terms_of_tokens
+from .language import (
+    expand,
+    expanded_terms,
+    is_content,
+    proper_names,
+    stand_ins,
+    terms_of_tokens,
+)
 from .models import Hit
 from .questions import years_covered
 
@@ -30,8 +37,8 @@ def _tokens(chunk: Chunk) -> tuple[list[str], list[str]]:
 class BM25Index:
     """bm25s over the chunks' stemmed terms, with the document frequencies the answerer
     weighs question terms by, the vocabulary of raw words the query expander corrects
-    misspellings against and the years the chunks name or cover (a question about another
-    year is about something the sources lack). `save`/`load` keep it in files (memory-mapped
+    misspellings against, the years the chunks name or cover (a question about another
+    year is about something the sources lack) and their proper names (language.proper_names). `save`/`load` keep it in files (memory-mapped
     when loaded)."""
 
     def __init__(self, chunks: Sequence[Chunk]) -> None:
@@ -40,6 +47,7 @@ class BM25Index:
         self.chunks = chunks
         self.vocabulary: set[str] = set()
         years: set[int] = set()
+        texts: list[str] = []
         term_ids: dict[str, int] = {}
         corpus: list[list[int]] = []  # term ids, not strings: a third of the memory at 1M chunks
         for c in chunks:
@@ -48,7 +56,9 @@ class BM25Index:
             corpus.append([term_ids.setdefault(t, len(term_ids)) for t in terms])
             self.vocabulary.update(body)
             years |= years_covered((c.text,))
+            texts.append(c.text)
         self.years = frozenset(years)
+        self.names = proper_names(texts)
         self._model = bm25s.BM25()
         if chunks and term_ids:
             self._model.index(bm25s.tokenization.Tokenized(corpus, term_ids), show_progress=False)
@@ -60,6 +70,7 @@ class BM25Index:
             self._model.save(str(folder / "bm25s"), show_progress=False)
         (folder / "vocabulary.txt").write_text("\n".join(sorted(self.vocabulary)), "utf-8")
         (folder / "years.json").write_text(json.dumps(sorted(self.years)), "utf-8")
+        (folder / "names.json").write_text(json.dumps(sorted(self.names)), "utf-8")
 
     @classmethod
     def load(cls, folder: Path, chunks: Sequence[Chunk]) -> BM25Index:
@@ -77,6 +88,7 @@ class BM25Index:
         text = (folder / "vocabulary.txt").read_text("utf-8")
         self.vocabulary = set(text.split("\n")) if text else set()
         self.years = frozenset(json.loads((folder / "years.json").read_text("utf-8")))
+        self.names = frozenset(json.loads((folder / "names.json").read_text("utf-8")))
         return self
 
     def idf(self, term: str) -> float:

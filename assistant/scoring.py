@@ -78,10 +78,17 @@ class Scored:
 class Vocabulary:
     """Document frequencies over the corpus's terms: term weights and "is it in the corpus"."""
 
-    def __init__(self, doc_freq: dict[str, int], n_chunks: int, years: frozenset[int]) -> None:
+    def __init__(
+        self,
+        doc_freq: dict[str, int],
+        n_chunks: int,
+        years: frozenset[int],
+        names: frozenset[str] = frozenset(),
+    ) -> None:
         self.doc_freq = doc_freq
         self.n = max(n_chunks, 1)
         self.years = years  # the years the corpus names or covers (questions.years_covered)
+        self.names = names  # its proper names, in lower case (language.proper_names)
         self.max_idf = float(np.log(1 + (self.n + 0.5) / 0.5))
 
     def idf(self, t: str) -> float:

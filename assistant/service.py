@@ -151,7 +151,7 @@ class AssistantService:
         self.policy = AnswerPolicy.fitted()
         bm25 = self.retriever.bm25
         self.extractive = ExtractiveAnswerer(
-            Vocabulary(bm25.doc_freq, len(self.index.chunks), bm25.years),
+            Vocabulary(bm25.doc_freq, len(self.index.chunks), bm25.years, bm25.names),
             UnitScorer(self.retriever.neighbours, self.unit_vectors),
             self.policy,
             ranking_model(),

@@ -232,6 +232,7 @@ SIGNS = {
     "passage_missing": -1,
     "focus_missing": -1,
     "shape_missing": -1,
+    "names_unshown": -1,
     "english": 0,
 }
 

@@ -256,3 +256,52 @@ def test_people_are_not_common_words_that_start_a_sentence(text, found):
 )
 def test_the_word_after_hur_belongs_to_the_question_word(question, kept):
     assert language.without_question_phrases(question) == kept
+
+
+_PASSAGES = [
+    "I Örebro län ställer Region Örebro län och länets kommuner om, också Laxå och Lekeberg.",
+    "Ansvarig: Tarja Nordling. Projektet Cherries leds av Region Örebro län.",
+    "– Söder är en länsdel i Örebro län. E-post: info@example.se",
+    "Vi i Örebro län och regionen samverkar. Här finns Nordling och Cherries igen.",
+]
+
+
+@pytest.mark.parametrize(
+    ("word", "proper"),
+    [
+        ("laxå", True),  # capitalised inside a sentence, nowhere in lower case
+        ("lekeberg", True),
+        ("nordling", True),  # after a field's colon only "Tarja" starts the field
+        ("cherries", True),  # "Projektet" starts the sentence, "Cherries" does not
+        ("tarja", False),  # starts the field: its capital says nothing
+        ("region", False),  # also written in lower case
+        ("söder", False),  # starts a line after a dash, and a common Swedish word
+        ("e-post", False),  # led by a single letter
+        ("örebro", False),  # in more than a quarter of the passages: the corpus's setting
+    ],
+)
+def test_the_proper_names_of_a_corpus(word, proper):
+    from assistant.language import proper_names
+
+    found = proper_names(_PASSAGES + ["Något helt annat om region och vård."] * 8)
+    assert (word in found) == proper
+
+
+@pytest.mark.parametrize(
+    ("question", "shown", "share"),
+    [
+        ("Vad gör Laxå i omställningen?", "Regionen och kommunerna ställer om.", 1.0),
+        ("vad gör laxå i omställningen", "Laxå och Lekeberg är med.", 0.0),  # any case
+        ("Vilka roller har Nordling och Lekeberg?", "Ansvarig: Tarja Nordling", 0.5),
+        ("Vad säger Nordlings kollega?", "Tarja Nordling säger …", 0.0),  # not a corpus form
+        ("Vad sa Tarja Nordling?", "Tarja Nordlings svar var …", 0.0),  # a word's start
+        ("Vem leder nätverket?", "Ingen nämns.", 0.0),  # no name asked
+        ("Vem leder nätverket? Jag jobbar i Laxå.", "Tarja Nordling leder det.", 0.0),
+        ("vad gör laxå själva", "Regionen ställer om.", 1.0),  # no "?": the whole text asks
+    ],
+)
+def test_the_names_a_question_gives_must_be_in_what_is_shown(question, shown, share):
+    from assistant.language import names_asked, names_unshown
+
+    proper = frozenset({"laxå", "lekeberg", "nordling"})
+    assert names_unshown(names_asked(question, proper), shown) == share
