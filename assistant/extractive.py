@@ -83,15 +83,24 @@ class ExtractiveAnswerer:
         self.ranking = ranking
 
     def assess(
-        self, question: str, query: str, hits: list[Hit], query_vector: list[float] | None
+        self,
+        question: str,
+        query: str,
+        hits: list[Hit],
+        query_vector: list[float] | None,
+        followup: bool = False,
     ) -> Assessment | None:
-        """`question` is what the user asked; `query` is it resolved and expanded. None when
-        there is nothing to assess (no passages)."""
+        """`question` is what the user asked; `query` is it resolved and expanded (with the
+        conversation's topic when `followup`). None when there is nothing to assess (no
+        passages)."""
         kind = question_kind(question)
         english = is_english(question)
         # In an English question only its names and Swedish words can match the Swedish text
         q_terms = self.vocabulary.query_terms(names_and_swedish(query) if english else query)
-        ranked = self.scorer.score(question, kind, q_terms, hits, query_vector)
+        own = None
+        if followup:
+            own = self.vocabulary.query_terms(names_and_swedish(question) if english else question)
+        ranked = self.scorer.score(question, kind, q_terms, hits, query_vector, own)
         if not ranked:
             return None
         for s in ranked:
@@ -155,8 +164,9 @@ class ExtractiveAnswerer:
         hits: list[Hit],
         query_vector: list[float] | None,
         today: date | None = None,
+        followup: bool = False,
     ) -> Answer:
-        assessment = self.assess(question, query, hits, query_vector)
+        assessment = self.assess(question, query, hits, query_vector, followup)
         if assessment is None:
             return refusal(question, hits, "no passages retrieved")
         return self.compose(question, assessment, hits, today or date.today())

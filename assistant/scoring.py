@@ -62,6 +62,8 @@ class Scored:
     passage_dense: float = 0.0  # cosine of question and the unit's passage (0 for neighbours)
     lexical: float = 0.0  # weight share of the question's terms in the unit
     context: float = 0.0  # weight share found only in headings or the previous sentence
+    own: float = 0.0  # in a follow-up, the weight share of the message's own words (not the
+    # topic carried over from the conversation) in the unit; 0 for any other question
     dense: float = 0.0  # cosine of question and unit (e5)
     shape: float = 0.0  # 0–1: the answer shape the question kind asks for
     defining: bool = False  # "Vad är X?" and the unit defines X
@@ -193,8 +195,13 @@ class UnitScorer:
         q_terms: list[QueryTerm],
         hits: list[Hit],
         query_vector: list[float] | None,
+        own_terms: list[QueryTerm] | None = None,
     ) -> list[Scored]:
+        """`own_terms`: a follow-up's own words, when it carries the conversation's topic
+        ("Vilka nyckelord lyftes fram i det arbetet?" after a question on Cherries): the
+        carried question's words match what was already answered."""
         total = sum(q.weight for q in q_terms) or 1.0
+        own_total = sum(q.weight for q in own_terms or []) or 1.0
         target = defined_term(question) if kind == "define" else None
         out: list[Scored] = []
         passage = {h.chunk.chunk_id: h.dense_similarity or 0.0 for h in hits}
@@ -216,12 +223,18 @@ class UnitScorer:
                     sum(q.weight * max(0.0, matched(q, context_bag) - own[q.term]) for q in q_terms)
                     / total
                 )
+                own_share = (
+                    sum(q.weight * matched(q, bag) for q in own_terms) / own_total
+                    if own_terms
+                    else 0.0
+                )
                 last = Scored(
                     unit,
                     rank,
                     passage_dense=passage.get(chunk.chunk_id, 0.0),
                     lexical=lexical,
                     context=context,
+                    own=own_share,
                     shape=shape(kind, unit.text, unit.kind == "list", question),
                     defining=bool(target) and defines(target, unit.text),
                     lead=lead[0] if lead else None,
@@ -266,6 +279,7 @@ def unit_features(s: Scored) -> dict[str, float]:
     return {
         "lexical": s.lexical,
         "context": s.context,
+        "own_words": s.own,
         "dense": s.dense,
         "shape": s.shape,
         "defining": float(s.defining),

@@ -301,7 +301,9 @@ class AssistantService:
             return
         question, resolved = p.question, p.resolved
         hits, vector = self._retrieve(p.query, 8)
-        assessment = self.extractive.assess(p.corrected, p.query, hits, vector)
+        assessment = self.extractive.assess(
+            p.corrected, p.query, hits, vector, p.resolved != p.question
+        )
         extractive = self._extractive_answer(question, assessment, hits)
         if p.instructed:
             extractive.notes.append("instructions in the question were ignored")
@@ -332,7 +334,7 @@ class AssistantService:
         if p is None:
             return None
         hits, vector = self._retrieve(p.query, 8)
-        return self.extractive.assess(p.corrected, p.query, hits, vector)
+        return self.extractive.assess(p.corrected, p.query, hits, vector, p.resolved != p.question)
 
     def _prepare(self, asked: str, history: list[dict] | None) -> Prepared | None:
         """What is searched and answered for a message: its asking part without instructions,

@@ -724,3 +724,23 @@ def test_a_span_of_years_covers_the_years_inside_it():
     covered = years_covered(["Handlingsplan 2019–2022", "perioden 2016 - 2018", "år 2030"])
     assert covered == {2016, 2017, 2018, 2019, 2020, 2021, 2022, 2030}
     assert years_covered(["från 2024 till 2026"]) == {2024, 2025, 2026}
+
+
+def test_a_follow_ups_own_words_are_scored_apart_from_the_topic_it_carries():
+    from assistant.models import Hit
+    from assistant.scoring import UnitScorer, Vocabulary
+
+    vocabulary = Vocabulary({"nätverk": 3, "led": 2, "månad": 2, "träffa": 2}, 20, frozenset())
+    scorer = UnitScorer(neighbours=lambda chunk: [], unit_vectors=lambda units: {})
+    carried = vocabulary.query_terms("Hur ofta träffas nätverket? Vem leder det?")
+    own = vocabulary.query_terms("Vem leder det?")
+    hits = [Hit(CHUNK, 1.0)]
+    with_own = {
+        s.unit.text: s for s in scorer.score("Vem leder det?", "who", carried, hits, None, own)
+    }
+    leads = with_own["Det leds av Ingmar Ångman."]
+    meets = with_own["Nätverket för socialchefer träffas varje månad."]
+    assert leads.own == 1.0 and meets.own == 0.0  # only the follow-up's "leder" counts here
+    assert meets.lexical > 0  # while the carried topic still matches the other unit
+    plain = scorer.score("Vem leder det?", "who", carried, hits, None)
+    assert all(s.own == 0.0 for s in plain)  # not a follow-up: no own-word share
