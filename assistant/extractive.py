@@ -21,6 +21,7 @@ from .questions import (
     asks_shape,
     contradicted_count,
     focus_word,
+    only_planned,
     people,
     question_kind,
     requested,
@@ -130,6 +131,8 @@ class ExtractiveAnswerer:
             years_asked(question) - self.vocabulary.years
         ):
             evidence = replace(evidence, name_absent=1.0)
+        if only_planned(question, shown(chosen[0])):
+            evidence = replace(evidence, only_planned=1.0)
         if contradicted_count(question, [h.chunk.text for h in hits[: self.scorer.top_chunks]]):
             evidence = replace(evidence, count_contradicted=1.0)
         want = requested(question)

@@ -47,6 +47,8 @@ class Evidence:
     # what is shown does not answer, so an answer is at most partial (a rule, not a weight)
     count_contradicted: float = 0.0  # 1 when the passages count what the question counts
     # but never with its number ("de sju delmålen"; the sources have five): at most partial
+    only_planned: float = 0.0  # 1 when a yes/no question whether something has been done
+    # meets a leading unit that speaks of it as planned or under way: at most partial
     name_absent: float = 0.0  # 1 when the question names something (an acronym, a name, a
     # year) that no passage of the corpus mentions or covers: a rule, not a weight (see
     # AnswerPolicy.decide)
@@ -54,7 +56,7 @@ class Evidence:
     # prior the fit learns (a number, a date or a person is what the sources most often omit)
 
     def vector(self) -> dict[str, float]:
-        rules = ("name_absent", "requested_absent", "count_contradicted", "kind")
+        rules = ("name_absent", "requested_absent", "count_contradicted", "only_planned", "kind")
         out = {k: v for k, v in asdict(self).items() if k not in rules}
         return out | {f"kind_{k}": float(self.kind == k) for k in KINDS}
 
@@ -120,6 +122,10 @@ class AnswerPolicy:
             return Decision(Action.PARTIAL, p, "no quoted passage shows what the question asks for")
         if evidence.count_contradicted:
             return Decision(Action.PARTIAL, p, "the sources count it otherwise than the question")
+        if evidence.only_planned:
+            return Decision(
+                Action.PARTIAL, p, "the sources speak of it as planned, not whether it was done"
+            )
         right = self.hedge.probability(features) if self.hedge else p
         if right < self.partial_below:
             return Decision(Action.PARTIAL, p, f"uncertain (p={p:.2f}, right={right:.2f})")

@@ -727,3 +727,37 @@ def contradicted_count(question: str, passages: list[str]) -> bool:
         if same and asked.value not in same:
             return True
     return False
+
+
+# A yes/no question whether something has been done: Swedish puts the finite verb first
+# ("Har Regionstyrelsen fattat beslut om målbilden?", "Blev färdplanen klar?", "Är den nya
+# FaR-modellen klar att använda?"), English its auxiliary ("Has the roadmap been adopted?")
+_ASKS_IF_DONE = re.compile(
+    r"^\s*(?:(?:och|men|and|but)\s+)?"
+    r"(?:har|hade|är|var|blev|blir|kom|fick|has|have|had|is|are|was|were|did)\b[^?]*?"
+    r"\b(?:klar|klart|klara|färdig\w*|beslut|beslutad\w*|beslutats|infört|införts|införd\w*|"
+    r"antagits|antagen|antagna|fastställts|fastställd\w*|genomförts|genomförd\w*|avslutats|"
+    r"avslutad\w*|slutförts|godkänts|godkänd\w*|permanent\w*|igång|"
+    r"finished|completed?|decided|adopted|approved|implemented|introduced|done|in place)\b",
+    re.I,
+)
+# What a text says is still to come or under way: it cannot tell whether it has been done
+UNDER_WAY = re.compile(
+    r"\b(ska|skall|kommer att|planeras|beräknas|arbetas fram|tas fram|pågår|pågående|"
+    r"påbörja\w*|håller på|under arbete|is to be|will be|planned|under way|ongoing)\b",
+    re.I,
+)
+
+
+def asks_if_done(question: str) -> bool:
+    """Whether the question asks yes or no whether something has been done (decided,
+    finished, introduced …)."""
+    return bool(_ASKS_IF_DONE.search(question))
+
+
+def only_planned(question: str, shown: str) -> bool:
+    """Whether a yes/no question whether something has been done meets a text that speaks of
+    it only as planned or under way ("… ska beslutas av Regionstyrelsen", "ny modell arbetas
+    fram"): the documents are of their date, and whether it has happened since they do not
+    say."""
+    return asks_if_done(question) and bool(UNDER_WAY.search(shown))

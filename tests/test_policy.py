@@ -744,3 +744,31 @@ def test_a_follow_ups_own_words_are_scored_apart_from_the_topic_it_carries():
     assert meets.lexical > 0  # while the carried topic still matches the other unit
     plain = scorer.score("Vem leder det?", "who", carried, hits, None)
     assert all(s.own == 0.0 for s in plain)  # not a follow-up: no own-word share
+
+
+@pytest.mark.parametrize(
+    ("question", "shown", "planned"),
+    [
+        ("Har Regionstyrelsen fattat beslut om målbilden?", "En målbild ska beslutas.", True),
+        ("Är den nya FaR-modellen klar att använda?", "• FaR (ny modell arbetas fram)", True),
+        ("Blev färdplanen klar till slut?", "Färdplanen beräknas vara klar hösten 2022.", True),
+        ("Has the roadmap been adopted?", "Färdplanen tas fram under 2022.", True),
+        # the text says it was done: answered
+        ("Har handlingsplanen antagits?", "Handlingsplanen antogs 4 december 2019.", False),
+        # not a yes/no question whether something was done
+        ("När ska målbilden beslutas?", "En målbild ska beslutas.", False),
+        ("Vem har beslutat om handlingsplanen?", "Den ska beslutas av nämnden.", False),
+        ("Har kommunerna ansvar, och klarar de det?", "Kommunerna ska samverka.", False),
+        ("Är Lekeberg med i omställningen?", "Kommunerna ska ställa om.", False),
+    ],
+)
+def test_whether_something_was_done_is_not_answered_by_a_plan(question, shown, planned):
+    from assistant.questions import only_planned
+
+    assert only_planned(question, shown) is planned
+
+
+def test_a_plan_for_what_the_question_asks_was_done_makes_the_answer_partial():
+    planned = POLICY.decide(evidence(coverage=1.0, only_planned=1.0))
+    assert planned.action is Action.PARTIAL and "planned" in planned.reason
+    assert POLICY.decide(evidence(coverage=0.0, only_planned=1.0)).action is Action.REFUSE
