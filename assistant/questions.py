@@ -209,6 +209,12 @@ FREQUENCY = re.compile(
     re.I,
 )
 CLOCK = re.compile(r"\bkl\.?\s?\d|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s?[-–]\s?\d{1,2}\b(?![-–]\d)")
+# Where a meeting is held: a room, an address, a street, "digitalt", "på plats", a forum
+VENUE = re.compile(
+    r"\b(lokal\w*|sal|salen|besöksadress\w*|adress\w*|\w+(?:gatan|vägen|torget|plan)|"
+    r"digital\w*|på plats|teams|zoom|online|forum|venue|room|address|in person)\b",
+    re.I,
+)
 AMOUNT = re.compile(
     r"\d[\d  ]*\s?(kr\b|kronor|tkr|mkr|miljon\w*|miljard\w*|euro\b|€)|\b(miljon|miljard)\w* kr",
     re.I,
@@ -475,6 +481,18 @@ REQUESTED = [
     (re.compile(r"\bhur ofta\b|\bhow often\b", re.I), FREQUENCY),
     # opening hours are answered by times of day ("8–16", "kl. 13.00")
     (re.compile(r"\b(öppettid\w*|öppet|opening hours|open)\b", re.I), CLOCK),
+    # where a meeting or an event is held is answered by a place ("var" before a verb of
+    # meeting; "var det" is "was it")
+    (
+        re.compile(
+            r"^\s*(och\s+)?var\b(?!\s+det\b)[^?]*\b(möte\w*|möts|möttes|träffas|träffades|"
+            r"sammanträd\w*|hålls|hölls|äger\s+rum|ägde\s+rum)|"
+            r"\b(i|på)\s+vilken\s+(lokal|sal|adress|plats|ort)\b|\bvilken\s+(lokal|adress)\b|"
+            r"\bwhere\b[^?]*\b(held|meets?|met|take\s+place|took\s+place)\b",
+            re.I,
+        ),
+        VENUE,
+    ),
     # what something costs is answered by a sum of money
     (re.compile(r"\b(kost(a|ar|ade|at|nad\w*)|pris\w*|budget\w*|cost\w*|price)\b", re.I), AMOUNT),
 ]
@@ -551,7 +569,7 @@ def shows(want: Wanted, text: str, question: str) -> bool:
 def requested(question: str) -> Wanted | None:
     """The pattern an answer must show when the question names what it wants (what an
     acronym stands for, a named person's role, an e-mail address, a phone number, a weekday,
-    a date, a period, a year, a frequency, opening hours, an amount)."""
+    a date, a period, a year, a frequency, opening hours, a meeting's place, an amount)."""
     acronym = asked_acronym(question)
     if acronym is not None:
         return Expansion(acronym)

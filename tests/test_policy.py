@@ -772,3 +772,36 @@ def test_a_plan_for_what_the_question_asks_was_done_makes_the_answer_partial():
     planned = POLICY.decide(evidence(coverage=1.0, only_planned=1.0))
     assert planned.action is Action.PARTIAL and "planned" in planned.reason
     assert POLICY.decide(evidence(coverage=0.0, only_planned=1.0)).action is Action.REFUSE
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "shown"),
+    [
+        ("Var hölls workshopen i maj 2022?", "Workshopen hölls i maj 2022.", False),
+        ("Var hölls workshopen i maj 2022?", "Den hölls digitalt via Teams.", True),
+        ("I vilken lokal sammanträder rådet?", "Rådet sammanträder i sal Ekeby.", True),
+        ("var träffas länsdelsgruppen", "Gruppen träffas på Eklundavägen 1.", True),
+        ("Var träffas politikerna för att samråda?", "Rådet är ett politiskt forum.", True),
+        ("Where does the network meet?", "Nätverket träffas varje månad.", False),
+    ],
+)
+def test_where_a_meeting_is_held_is_answered_by_a_place(question, text, shown):
+    from assistant.questions import VENUE, requested, shows
+
+    assert requested(question) is VENUE
+    assert shows(VENUE, text, question) is shown
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Var ska behoven tas om hand?",  # where in the care chain, not a meeting's place
+        "Var det Karin Sundin som höll mötet?",  # "var det": was it
+        "Vem var med på mötet?",
+        "Var finns mer information?",
+    ],
+)
+def test_other_where_questions_do_not_ask_for_a_meeting_place(question):
+    from assistant.questions import VENUE, requested
+
+    assert requested(question) is not VENUE
