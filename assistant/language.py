@@ -435,30 +435,36 @@ def proper_names(texts: Iterable[str]) -> frozenset[str]:
     55), not what a question singles out."""
     capital: set[str] = set()
     lower: set[str] = set()
-    seen: list[set[str]] = []
+    spread: Counter[str] = Counter()  # passages per capitalised word (memory: the vocabulary)
+    passages = 0
     for text in texts:
-        words = set()
+        passages += 1
+        words: set[str] = set()
         for part in _STARTS.split(text):
             for i, word in enumerate(_WORDS.findall(part)):
-                words.add(word.lower())
                 head = word.split("-")[0]
                 if word[:1].islower():
                     lower.add(word)
                 elif i and word[:1].isupper() and len(head) > 1 and not head.isupper():
                     capital.add(word)
-        seen.append(words)
+                    words.add(word.lower())
+        spread.update(words)
     found = {w.lower() for w in capital if w.lower() not in lower and not is_common_word(w)}
-    spread = Counter(w for words in seen for w in words & found)
-    return frozenset(w for w in found if spread[w] <= len(seen) / 4)
+    return frozenset(w for w in found if spread[w] <= passages / 4)
 
 
 def names_asked(question: str, proper: frozenset[str]) -> set[str]:
-    """The corpus's proper names a question gives, however it is typed ("laxå", "Laxå"), in
+    """The corpus's proper names a question gives, however it is typed ("laxå", "Laxås"), in
     its asking sentences: "Vem leder nätverket? Jag jobbar i Kumla." asks nothing of Kumla.
     Two-letter words ("Bo") are too often something else."""
     sentences = re.split(r"(?<=[.?!])\s+", question.strip())
     asking = " ".join(s for s in sentences if s.endswith("?")) or question
-    return {w.lower() for w in _WORDS.findall(asking) if len(w) > 2 and w.lower() in proper}
+    out = set()
+    for word in _WORDS.findall(asking.lower()):
+        base = word[:-1] if word.endswith("s") and word[:-1] in proper else word  # "Laxås"
+        if len(base) > 2 and base in proper:
+            out.add(base)
+    return out
 
 
 def names_unshown(asked: set[str], shown: str) -> float:

@@ -209,11 +209,13 @@ FREQUENCY = re.compile(
     re.I,
 )
 CLOCK = re.compile(r"\bkl\.?\s?\d|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s?[-–]\s?\d{1,2}\b(?![-–]\d)")
-# Where a meeting is held: a room, an address, a street, "digitalt", "på plats", a forum
+# Where a meeting is held: a room, an address or street, "digitalt", "på plats", or a
+# place after a verb of meeting ("hålls i Kumla")
 VENUE = re.compile(
-    r"\b(lokal\w*|sal|salen|besöksadress\w*|adress\w*|\w+(?:gatan|vägen|torget|plan)|"
-    r"digital\w*|på plats|teams|zoom|online|forum|venue|room|address|in person)\b",
-    re.I,
+    r"\b(lokalen|lokaler\w*|sal|salen|besöksadress\w*|adress\w*|\w+(?:gatan|vägen|torget)|"
+    r"plan \d|digitalt|på distans|på plats|teams|zoom|online|venue|room|address|in person)\b|"
+    r"\b(hålls|hölls|träffas|träffades|möts|möttes|sammanträder|sammanträdde)\s+(i|på)\s+"
+    r"[A-ZÅÄÖ]\w+",
 )
 AMOUNT = re.compile(
     r"\d[\d  ]*\s?(kr\b|kronor|tkr|mkr|miljon\w*|miljard\w*|euro\b|€)|\b(miljon|miljard)\w* kr",
@@ -481,14 +483,17 @@ REQUESTED = [
     (re.compile(r"\bhur ofta\b|\bhow often\b", re.I), FREQUENCY),
     # opening hours are answered by times of day ("8–16", "kl. 13.00")
     (re.compile(r"\b(öppettid\w*|öppet|opening hours|open)\b", re.I), CLOCK),
-    # where a meeting or an event is held is answered by a place ("var" before a verb of
-    # meeting; "var det" is "was it")
+    # where a meeting or an event is held is answered by a place: "var" before a verb of
+    # meeting within the clause ("var det" is "was it"; "Var kan jag läsa protokollen från
+    # mötena?" asks for a document)
     (
         re.compile(
-            r"^\s*(och\s+)?var\b(?!\s+det\b)[^?]*\b(möte\w*|möts|möttes|träffas|träffades|"
-            r"sammanträd\w*|hålls|hölls|äger\s+rum|ägde\s+rum)|"
-            r"\b(i|på)\s+vilken\s+(lokal|sal|adress|plats|ort)\b|\bvilken\s+(lokal|adress)\b|"
-            r"\bwhere\b[^?]*\b(held|meets?|met|take\s+place|took\s+place)\b",
+            r"^\s*(?:och\s+)?var\b(?!\s+det\b)[^?,]{0,80}?\b(?:möts|möttes|träffas|träffades|"
+            r"sammanträder|sammanträdde|hålls|hölls|äger\s+rum|ägde\s+rum|"
+            r"(?:ha|har|håller|hålla|hade)\s+(?:\w+\s+){0,4}?(?:sina|sitt|sin|era|ert)\s+"
+            r"(?:möten|möte|träffar))\b|"
+            r"\b(?:i|på)\s+vilken\s+(?:lokal|sal|adress|plats|ort)\b|\bvilken\s+(?:lokal|adress)\b|"
+            r"^\s*(?:and\s+)?where\b[^?]{0,80}?\b(?:held|meets?|met|take\s+place|took\s+place)\b",
             re.I,
         ),
         VENUE,
@@ -752,17 +757,27 @@ def contradicted_count(question: str, passages: list[str]) -> bool:
 # FaR-modellen klar att använda?"), English its auxiliary ("Has the roadmap been adopted?")
 _ASKS_IF_DONE = re.compile(
     r"^\s*(?:(?:och|men|and|but)\s+)?"
-    r"(?:har|hade|är|var|blev|blir|kom|fick|has|have|had|is|are|was|were|did)\b[^?]*?"
-    r"\b(?:klar|klart|klara|färdig\w*|beslut|beslutad\w*|beslutats|infört|införts|införd\w*|"
-    r"antagits|antagen|antagna|fastställts|fastställd\w*|genomförts|genomförd\w*|avslutats|"
-    r"avslutad\w*|slutförts|godkänts|godkänd\w*|permanent\w*|igång|"
-    r"finished|completed?|decided|adopted|approved|implemented|introduced|done|in place)\b",
+    r"(?:har|hade|är|blev|blir|kom|fick|has|have|had|is|are|was|were|did)\b[^?]*?"
+    # done, in the forms a yes/no question uses: the supine and the participle ("har … antagit",
+    # "har antagits", "är antagen/antaget/antagna"), the adjective ("klar", "färdigt")
+    r"\b(?:klar|klart|klara|färdig\w*|beslut\w*|anta(?:git|gits|gen|get|gna)|"
+    r"infö(?:rt|rts|rd\w*)|faststäl(?:lt|lts|ld\w*)|genomfö(?:rt|rts|rd\w*)|"
+    r"avslut(?:at|ats|ad\w*)|slutfö(?:rt|rts|rd\w*)|godkän(?:t|ts|d\w*)|"
+    r"finish\w*|complete\w*|decide\w*|adopt\w*|approve\w*|implement\w*|introduce\w*|"
+    r"done|in place)\b",
     re.I,
 )
-# What a text says is still to come or under way: it cannot tell whether it has been done
+# What a text says is still to come or under way ("ska beslutas", "ny modell arbetas fram")
 UNDER_WAY = re.compile(
-    r"\b(ska|skall|kommer att|planeras|beräknas|arbetas fram|tas fram|pågår|pågående|"
-    r"påbörja\w*|håller på|under arbete|is to be|will be|planned|under way|ongoing)\b",
+    r"\b(ska|skall|kommer att|planeras|beräknas (?:vara|bli)|arbetas fram|tas fram|pågår|"
+    r"håller på|is to be|will be|planned|under way|ongoing)\b",
+    re.I,
+)
+# What a text says has been done: a past passive ("antogs", "infördes", "beslutades") or a
+# perfect ("har antagits", "har beslutat"); such a text answers whether it was done
+DONE = re.compile(
+    r"\b(?:antogs|\w+(?:ades|ordes|ördes|ädes|ndes|ldes|tes))\b|"
+    r"\b(?:har|hade|has|had|have)\s+(?:\w+\s+)?\w+(?:ats|its|tts|ts|at|it|tt|ed)\b",
     re.I,
 )
 
@@ -778,4 +793,4 @@ def only_planned(question: str, shown: str) -> bool:
     it only as planned or under way ("… ska beslutas av Regionstyrelsen", "ny modell arbetas
     fram"): the documents are of their date, and whether it has happened since they do not
     say."""
-    return asks_if_done(question) and bool(UNDER_WAY.search(shown))
+    return asks_if_done(question) and bool(UNDER_WAY.search(shown)) and not DONE.search(shown)

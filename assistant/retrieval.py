@@ -38,7 +38,8 @@ class BM25Index:
     """bm25s over the chunks' stemmed terms, with the document frequencies the answerer
     weighs question terms by, the vocabulary of raw words the query expander corrects
     misspellings against, the years the chunks name or cover (a question about another
-    year is about something the sources lack) and their proper names (language.proper_names). `save`/`load` keep it in files (memory-mapped
+    year is about something the sources lack) and their proper names
+    (language.proper_names). `save`/`load` keep it in files (memory-mapped
     when loaded)."""
 
     def __init__(self, chunks: Sequence[Chunk]) -> None:
@@ -47,7 +48,6 @@ class BM25Index:
         self.chunks = chunks
         self.vocabulary: set[str] = set()
         years: set[int] = set()
-        texts: list[str] = []
         term_ids: dict[str, int] = {}
         corpus: list[list[int]] = []  # term ids, not strings: a third of the memory at 1M chunks
         for c in chunks:
@@ -56,9 +56,8 @@ class BM25Index:
             corpus.append([term_ids.setdefault(t, len(term_ids)) for t in terms])
             self.vocabulary.update(body)
             years |= years_covered((c.text,))
-            texts.append(c.text)
         self.years = frozenset(years)
-        self.names = proper_names(texts)
+        self.names = proper_names(c.text for c in chunks)
         self._model = bm25s.BM25()
         if chunks and term_ids:
             self._model.index(bm25s.tokenization.Tokenized(corpus, term_ids), show_progress=False)

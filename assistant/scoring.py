@@ -217,10 +217,13 @@ class UnitScorer:
                     )
                 lead = previous if unit.kind == "sentence" and ANAPHORA.match(unit.text) else None
                 context_bag = heading | (lead[1] if lead else set())
-                own = {q.term: matched(q, bag) for q in q_terms}
-                lexical = sum(q.weight * own[q.term] for q in q_terms) / total
+                in_unit = {q.term: matched(q, bag) for q in q_terms}
+                lexical = sum(q.weight * in_unit[q.term] for q in q_terms) / total
                 context = (
-                    sum(q.weight * max(0.0, matched(q, context_bag) - own[q.term]) for q in q_terms)
+                    sum(
+                        q.weight * max(0.0, matched(q, context_bag) - in_unit[q.term])
+                        for q in q_terms
+                    )
                     / total
                 )
                 own_share = (

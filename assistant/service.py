@@ -88,6 +88,11 @@ class Prepared:
     query: str  # resolved, corrected and expanded: what is searched
     corrected: str  # the question with misspellings corrected: its kind is read from it
 
+    @property
+    def followup(self) -> bool:
+        """Whether the conversation's topic was carried into what is searched."""
+        return self.resolved != self.question
+
 
 class AssistantService:
     def __init__(
@@ -301,9 +306,7 @@ class AssistantService:
             return
         question, resolved = p.question, p.resolved
         hits, vector = self._retrieve(p.query, 8)
-        assessment = self.extractive.assess(
-            p.corrected, p.query, hits, vector, p.resolved != p.question
-        )
+        assessment = self.extractive.assess(p.corrected, p.query, hits, vector, p.followup)
         extractive = self._extractive_answer(question, assessment, hits)
         if p.instructed:
             extractive.notes.append("instructions in the question were ignored")
@@ -334,7 +337,7 @@ class AssistantService:
         if p is None:
             return None
         hits, vector = self._retrieve(p.query, 8)
-        return self.extractive.assess(p.corrected, p.query, hits, vector, p.resolved != p.question)
+        return self.extractive.assess(p.corrected, p.query, hits, vector, p.followup)
 
     def _prepare(self, asked: str, history: list[dict] | None) -> Prepared | None:
         """What is searched and answered for a message: its asking part without instructions,

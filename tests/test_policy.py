@@ -755,6 +755,11 @@ def test_a_follow_ups_own_words_are_scored_apart_from_the_topic_it_carries():
         ("Has the roadmap been adopted?", "Färdplanen tas fram under 2022.", True),
         # the text says it was done: answered
         ("Har handlingsplanen antagits?", "Handlingsplanen antogs 4 december 2019.", False),
+        ("Har regionen infört Cherries?", "Cherries infördes 2019 och ska utvärderas.", False),
+        ("Har fullmäktige antagit strategin?", "Strategin ska antas under våren.", True),
+        ("Är projektet avslutat?", "Projektet pågår.", True),
+        ("Har budgeten godkänts?", "Kostnaden beräknas utifrån antalet.", False),
+        ("Var hittar jag den färdiga rapporten?", "Rapporten ska publiceras.", False),
         # not a yes/no question whether something was done
         ("När ska målbilden beslutas?", "En målbild ska beslutas.", False),
         ("Vem har beslutat om handlingsplanen?", "Den ska beslutas av nämnden.", False),
@@ -781,7 +786,10 @@ def test_a_plan_for_what_the_question_asks_was_done_makes_the_answer_partial():
         ("Var hölls workshopen i maj 2022?", "Den hölls digitalt via Teams.", True),
         ("I vilken lokal sammanträder rådet?", "Rådet sammanträder i sal Ekeby.", True),
         ("var träffas länsdelsgruppen", "Gruppen träffas på Eklundavägen 1.", True),
-        ("Var träffas politikerna för att samråda?", "Rådet är ett politiskt forum.", True),
+        ("var håller rådet sina möten", "Rådet håller möten i Kumla.", False),
+        ("var håller rådet sina möten", "Rådet sammanträder i Kumla.", True),
+        ("Var hölls workshopen?", "Den hölls digitalt.", True),
+        ("Var hölls workshopen?", "De lokala planerna och handlingsplanen.", False),
         ("Where does the network meet?", "Nätverket träffas varje månad.", False),
     ],
 )
@@ -799,6 +807,8 @@ def test_where_a_meeting_is_held_is_answered_by_a_place(question, text, shown):
         "Var det Karin Sundin som höll mötet?",  # "var det": was it
         "Vem var med på mötet?",
         "Var finns mer information?",
+        "Var kan jag läsa protokollen från mötena?",  # a document, not a place
+        "Var anmäler man sig till mötet?",
     ],
 )
 def test_other_where_questions_do_not_ask_for_a_meeting_place(question):
