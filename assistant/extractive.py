@@ -114,6 +114,19 @@ class ExtractiveAnswerer:
         # the evidence is that of the leading unit, the answer's claim: the units quoted
         # beside it would lend an unanswerable question their words (dev AUC 0.68 -> 0.76)
         evidence = self._evidence(question, kind, q_terms, chosen[0], ranked, hits, english)
+        evidence = self._with_rules(evidence, question, english, chosen, hits)
+        return Assessment(kind, english, ranked, chosen, evidence, self.policy.decide(evidence))
+
+    def _with_rules(
+        self,
+        evidence: Evidence,
+        question: str,
+        english: bool,
+        chosen: list[Scored],
+        hits: list[Hit],
+    ) -> Evidence:
+        """The evidence with what the question names or presumes set against what the
+        corpus, the passages and the quoted units hold."""
         # the places, people and projects the question names, in all that the answer would
         # quote: "Vad gör Laxå …?" answered by what the region does (a name in the unit
         # quoted beside the best one, or in a list's lead-in, is shown)
@@ -138,7 +151,7 @@ class ExtractiveAnswerer:
         want = requested(question)
         if want is not None and not self._shows_requested(want, question, chosen):
             evidence = replace(evidence, requested_absent=1.0)
-        return Assessment(kind, english, ranked, chosen, evidence, self.policy.decide(evidence))
+        return evidence
 
     def _known(self, name: str, hits: list[Hit]) -> bool:
         """Whether the corpus has the name's words, or the passages found write the acronym
