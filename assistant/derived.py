@@ -31,7 +31,7 @@ from ingest.text import tokens
 from . import glossary as glossary_module
 from . import retrieval
 from .glossary import Term, extract_terms
-from .language import expand, expanded_terms, proper_names, terms_of_tokens
+from .language import expand, expanded_terms, terms_of_tokens
 from .questions import YEAR, YEAR_SPAN, years_covered
 from .retrieval import BM25Index
 
@@ -78,12 +78,11 @@ def bm25_fingerprint() -> str:
         _versions("bm25s", "simplemma", "hunspell-sv", "PyStemmer"),
         json.dumps(expand(terms_of_tokens(toks), toks)),
         json.dumps(expanded_terms(PROBE)),
-        _source(terms_of_tokens),
+        _source(terms_of_tokens),  # all of language.py (proper_names too)
         _source(tokens),
         inspect.getsource(retrieval.BM25Index),
         inspect.getsource(retrieval._tokens),
         inspect.getsource(years_covered),
-        inspect.getsource(proper_names),
         YEAR.pattern,
         YEAR_SPAN.pattern,
     )

@@ -419,7 +419,7 @@ def names(text: str) -> list[str]:
     return [" ".join(r) for r in runs]
 
 
-_WORDS = re.compile(r"[\wåäöÅÄÖé-]+")
+_WORDS = re.compile(r"[\w-]+")  # \w is Unicode: å, ä, ö and é are word characters
 # Where a capital says nothing about a name: a sentence, a line, a list item, a field after a
 # dash or colon, a parenthesis
 _STARTS = re.compile(r"[.?!:;•–(\n]\s*|\s-\s")
