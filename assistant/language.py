@@ -104,7 +104,73 @@ def expand(base: list[str], toks: list[str]) -> list[str]:
     for tok in toks:
         if is_content(tok):
             out.extend(p for p in compound_parts(tok) if p not in base)
+        fused = fused_noun(tok)
+        if fused and fused not in base:
+            out.append(fused)
+    out.extend(t for t in particle_verbs(toks).values() if t not in base)
     return out
+
+
+# --- particle verbs ----------------------------------------------------------------------
+
+# A Swedish particle verb is written split in a clause ("följa upp", "ställa om", "tog
+# fram") and fused in its participle and its noun ("uppföljd", "uppföljningen",
+# "omställningen", "framtagandet"). Both spellings yield the fused verb's term ("uppfölj"),
+# so that a question in verbs meets a text in nouns. The particles are the closed class of
+# Swedish verb particles that fuse so.
+PARTICLES = frozenset(
+    {
+        "upp", "ut", "in", "fram", "bort", "om", "av", "på", "till", "över", "med", "efter",
+        "an", "åt", "ned", "ner", "samman", "tillbaka", "undan", "under", "genom",
+    }
+)  # fmt: skip
+# A particle that is also a preposition counts only where it stands alone: last, or before
+# a preposition or a conjunction ("ställa om till nära vård", "följs upp och utvärderas"),
+# not before what it governs ("beslut om den", "arbetet med att …").
+_ALONE_BEFORE = frozenset(
+    {
+        "till", "i", "på", "med", "för", "från", "av", "om", "åt", "efter", "under", "över",
+        "genom", "mot", "vid", "hos", "inom", "kring", "och", "eller", "samt", "men",
+    }
+)  # fmt: skip
+_ADVERBIAL = frozenset({"upp", "ut", "fram", "bort", "ned", "ner", "samman", "tillbaka", "undan"})
+# ta, ge and dra fuse in their long forms: framtagande, utgivning, indragen
+_LONG_FORMS = {"ta": "taga", "ge": "giva", "dra": "draga"}
+
+
+def particle_verbs(toks: list[str]) -> dict[int, str]:
+    """The fused term of each particle verb written split, by the index of its verb: the
+    particle right after a content word, or one word later ("följer man upp", "Hur följs
+    planen upp?": a question puts its subject between the verb and the particle)."""
+    out: dict[int, str] = {}
+    for i, tok in enumerate(toks):
+        if tok in PARTICLES or not is_content(tok) or not tok.isalpha():
+            continue
+        for j in (i + 1, i + 2):
+            if j >= len(toks) or (j == i + 2 and toks[i + 1] in PARTICLES):
+                break
+            if toks[j] in PARTICLES and _stands_alone(toks, j):
+                lemma = _lemma(tok)
+                out[i] = term(toks[j] + _LONG_FORMS.get(lemma, lemma))
+                break
+    return out
+
+
+def _stands_alone(toks: list[str], j: int) -> bool:
+    return toks[j] in _ADVERBIAL or j + 1 == len(toks) or toks[j + 1] in _ALONE_BEFORE
+
+
+@lru_cache(maxsize=_CACHE)
+def fused_noun(word: str) -> str | None:
+    """The fused verb's term of a particle verb's noun: uppföljningen -> uppfölj (as in
+    "följa upp"), omställningen -> omställ, inläggningar -> inlägg. None for other words."""
+    particle = next((p for p in PARTICLES if word.startswith(p)), None)
+    if particle is None or len(word) < len(particle) + 6 or not word.isalpha():
+        return None
+    lemma = _lemma(word)
+    if not lemma.endswith("ning"):
+        return None
+    return term(lemma[:-4] + "a")
 
 
 # --- the lexicon: hunspell-sv's word list and simplemma -----------------------------------

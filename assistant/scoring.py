@@ -16,7 +16,9 @@ from ingest.text import tokens
 
 from .language import (
     compound_parts,
+    fused_noun,
     is_content,
+    particle_verbs,
     stand_ins,
     term,
     uses,
@@ -99,7 +101,9 @@ class Vocabulary:
 
     def query_terms(self, text: str) -> list[QueryTerm]:
         out: dict[str, QueryTerm] = {}
-        for tok in tokens(without_question_phrases(text)):
+        toks = tokens(without_question_phrases(text))
+        fused = particle_verbs(toks)
+        for i, tok in enumerate(toks):
             for word in [tok, *re.split(r"[-/]", tok)] if ("-" in tok or "/" in tok) else [tok]:
                 if not is_content(word):
                     continue
@@ -112,6 +116,8 @@ class Vocabulary:
                 alts = stand_ins(word, self.doc_freq)
                 if alts:  # the corpus says it in other words: weigh it as the commonest
                     weight = self.idf(alts[0])
+                if word == tok and fused.get(i) in self.doc_freq:  # "följs upp": uppföljning
+                    alts = (*alts, fused[i])
                 out[t] = QueryTerm(t, parts, weight, in_corpus, alts)
         # "mas/mar-nätverket" is required through its parts, not as one rare token
         whole = [q for q in out.values() if "-" not in q.term and "/" not in q.term]
@@ -138,11 +144,15 @@ class Vocabulary:
 def unit_bag(text: str) -> set[str]:
     """A text's terms and the parts of its compounds."""
     bag: set[str] = set()
-    for tok in tokens(text):
+    toks = tokens(text)
+    for tok in toks:
         for word in [tok, *re.split(r"[-/]", tok)] if ("-" in tok or "/" in tok) else [tok]:
             if is_content(word):
                 bag.add(term(word))
                 bag.update(compound_parts(word))
+        if fused := fused_noun(tok):
+            bag.add(fused)
+    bag.update(particle_verbs(toks).values())
     return bag
 
 

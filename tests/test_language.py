@@ -19,6 +19,7 @@ from assistant.language import (
 )
 from assistant.scoring import Vocabulary, matched, unit_bag
 from ingest.settings import ROOT
+from ingest.text import tokens
 
 
 @pytest.mark.parametrize(
@@ -125,6 +126,69 @@ def test_a_missing_or_unreadable_thesaurus_gives_no_synonyms(tmp_path, monkeypat
 def test_bm25_terms_carry_compound_parts():
     assert term("nätverk") in expanded_terms("Socialchefsnätverket träffas")
     assert term("nätverk") not in terms("Socialchefsnätverket träffas")
+
+
+@pytest.mark.parametrize(
+    ("split", "fused"),
+    [
+        ("Hur ska handlingsplanen följas upp?", "Uppföljning och utvärdering"),
+        ("Hur ofta följer man upp dem?", "uppföljningen görs årligen"),
+        ("Varför måste vi ställa om till nära vård?", "omställningen till nära vård"),
+        ("Vilka tog fram målbilden?", "framtagandet av målbilden"),
+        ("när patienten skrivs ut", "samverkan vid utskrivning"),
+        ("att folk läggs in i onödan", "onödiga inläggningar"),
+    ],
+)
+def test_a_split_particle_verb_meets_its_fused_noun(split, fused):
+    """The verb written split in a question shares a term with its noun in the text."""
+    assert set(expanded_terms(split)) & set(expanded_terms(fused)) - set(terms(fused))
+    assert set(language.particle_verbs(tokens(split)).values()) & unit_bag(fused)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fattade beslut om den",  # a preposition before what it governs
+        "arbetet med att forma planen",
+        "beslut om handlingsplanen",
+        "Vem leder nätverket?",  # no particle at all
+    ],
+)
+def test_a_preposition_is_no_particle(text):
+    assert language.particle_verbs(tokens(text)) == {}
+
+
+@pytest.mark.parametrize(
+    ("word", "fused"),
+    [
+        ("uppföljningen", "följa upp"),
+        ("omställningen", "ställa om"),
+        ("inläggningar", "lägga in"),
+        ("framtagning", "ta fram"),
+        ("tillgänglighet", None),  # no noun of a particle verb
+        ("utvärdering", None),  # "ut" + "värdering": not a particle verb's -ning noun
+        ("insatser", None),
+        ("uppdrag", None),
+    ],
+)
+def test_fused_noun_is_the_particle_verbs_term(word, fused):
+    expected = None if fused is None else language.particle_verbs(tokens(fused)).get(0)
+    assert language.fused_noun(word) == expected
+    if fused is not None:
+        assert expected is not None
+
+
+def test_a_split_particle_verb_matches_a_unit_with_its_noun():
+    """In the unit ranking the verb of "följas upp" is met by "Uppföljning" (as a stand-in)."""
+    vocabulary = Vocabulary(
+        {term("uppföljning"): 1, "uppfölj": 1, term("följa"): 1}, 5, frozenset()
+    )
+    verb = next(
+        q for q in vocabulary.query_terms("Hur följs planen upp?") if q.term == term("följs")
+    )
+    assert matched(verb, unit_bag("Uppföljning och utvärdering")) == 1.0
+    plain = next(q for q in vocabulary.query_terms("Hur följs planen?") if q.term == term("följs"))
+    assert matched(plain, unit_bag("Uppföljning och utvärdering")) == 0.0
 
 
 @pytest.mark.parametrize(
