@@ -457,6 +457,34 @@ def test_at_most_max_units_and_a_list_question_takes_the_whole_list():
     assert select("who", ranked, CLOSE)[0].unit.text == texts[0]
 
 
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("why", ["Regionerna har ett gemensamt system.", "Syftet är en jämlik vård."]),
+        ("what", ["Regionerna har ett gemensamt system.", "Det infördes 2018."]),
+    ],
+)
+def test_a_why_question_quotes_the_sentence_after_its_best_unit(kind, expected):
+    """The reason follows the claim the question echoes: for "Varför …?" the next sentence of
+    the chunk is quoted second, whatever its score; other kinds take units by score."""
+    claim, reason, other = (
+        "Regionerna har ett gemensamt system.",
+        "Syftet är en jämlik vård.",
+        "Det infördes 2018.",
+    )
+    text = " ".join([claim, reason, "Annat stycke här.", other])
+    chunk = Chunk("c:2", "c", text, ["C"], 0, None, "h", META)
+    from assistant.units import chunk_units
+
+    units = {u.text: u for u in chunk_units(chunk)}
+    ranked = [
+        Scored(units[claim], rank=1, score=1.0),
+        Scored(units[other], rank=1, score=0.9),
+        Scored(units[reason], rank=1, score=0.01),  # far behind: by score never quoted
+    ]
+    assert [s.unit.text for s in select(kind, ranked, CLOSE)][:2] == expected
+
+
 def test_quotes_are_exact_substrings_and_bring_the_sentence_they_point_back_to():
     units = _units()
     lead = units["Nätverket för socialchefer träffas varje månad."]
