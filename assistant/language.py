@@ -104,9 +104,7 @@ def expand(base: list[str], toks: list[str]) -> list[str]:
     for tok in toks:
         if is_content(tok):
             out.extend(p for p in compound_parts(tok) if p not in base)
-        fused = fused_noun(tok)
-        if fused and fused not in base:
-            out.append(fused)
+        out.extend(t for t in fused_nouns(tok) if t not in base)
     out.extend(t for t in particle_verbs(toks).values() if t not in base)
     return out
 
@@ -158,6 +156,13 @@ def particle_verbs(toks: list[str]) -> dict[int, str]:
 
 def _stands_alone(toks: list[str], j: int) -> bool:
     return toks[j] in _ADVERBIAL or j + 1 == len(toks) or toks[j + 1] in _ALONE_BEFORE
+
+
+def fused_nouns(word: str) -> tuple[str, ...]:
+    """The fused verbs' terms of a word and of its compound parts: "utredningsarbetet" ->
+    utred (as in "utreda"), "uppföljningsansvar" -> uppfölj."""
+    found = (fused_noun(w) for w in (word, *compound_parts(word)))
+    return tuple(dict.fromkeys(t for t in found if t))
 
 
 @lru_cache(maxsize=_CACHE)

@@ -16,7 +16,7 @@ from ingest.text import tokens
 
 from .language import (
     compound_parts,
-    fused_noun,
+    fused_nouns,
     is_content,
     particle_verbs,
     stand_ins,
@@ -150,8 +150,7 @@ def unit_bag(text: str) -> set[str]:
             if is_content(word):
                 bag.add(term(word))
                 bag.update(compound_parts(word))
-        if fused := fused_noun(tok):
-            bag.add(fused)
+        bag.update(fused_nouns(tok))
     bag.update(particle_verbs(toks).values())
     return bag
 

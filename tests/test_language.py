@@ -146,6 +146,19 @@ def test_a_split_particle_verb_meets_its_fused_noun(split, fused):
 
 
 @pytest.mark.parametrize(
+    ("verb", "compound"),
+    [
+        ("utreda", "utredningsarbetet"),  # the fused verb itself
+        ("följa upp", "uppföljningsansvaret"),
+        ("ställa om", "omställningsarbetet"),
+    ],
+)
+def test_a_particle_verbs_noun_inside_a_compound_is_read(verb, compound):
+    fused = set(language.fused_nouns(compound))
+    assert fused and fused <= set(expanded_terms(verb)) and fused <= unit_bag(compound)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "fattade beslut om den",  # a preposition before what it governs
