@@ -11,7 +11,14 @@ import numpy as np
 from ingest.text import word_count
 
 from .compose import compose_quotes, quoted, refusal
-from .language import is_english, names, names_and_swedish, names_asked, names_unshown
+from .language import (
+    is_common_word,
+    is_english,
+    names,
+    names_and_swedish,
+    names_asked,
+    names_unshown,
+)
 from .models import Answer, Hit
 from .policy import Action, AnswerPolicy, Decision, Evidence, RankingModel
 from .questions import (
@@ -154,9 +161,12 @@ class ExtractiveAnswerer:
         return evidence
 
     def _known(self, name: str, hits: list[Hit]) -> bool:
-        """Whether the corpus has the name's words, or the passages found write the acronym
-        out ("HSL": "hälso- och sjukvårdslagen")."""
-        if self.vocabulary.knows(name):
+        """Whether the corpus has the name's own words, or the passages found write the
+        acronym out ("HSL": "hälso- och sjukvårdslagen"). A name of several words is known by
+        those that are not common Swedish: "Region Värmland" is not known for "Region"."""
+        words = name.split()
+        own = [w for w in words if not is_common_word(w)] if len(words) > 1 else []
+        if all(map(self.vocabulary.knows, own)) if own else self.vocabulary.knows(name):
             return True
         return bool(ACRONYM.fullmatch(name)) and any(spelled_out(name, h.chunk.text) for h in hits)
 

@@ -140,6 +140,9 @@ def test_an_english_refusal_explains_itself_in_english(service):
         # a year the sources neither name nor cover: what happened then is not in them
         ("När antogs handlingsplanen för sammanhållen vård och omsorg 2023–2026?", True),
         ("Vad skulle handlingsplanen uppnå under 2021?", False),  # inside 2019–2022
+        # a name of several words is known by its own words, not by a common word in it
+        ("Har Region Värmland en liknande handlingsplan som vi?", True),
+        ("Vad gör Region Örebro län för folkhälsan?", False),
     ],
 )
 def test_only_names_the_sources_would_write_alike_count_as_absent(service, question, absent):
