@@ -217,6 +217,13 @@ VENUE = re.compile(
     r"\b(hålls|hölls|träffas|träffades|möts|möttes|sammanträder|sammanträdde)\s+(i|på)\s+"
     r"[A-ZÅÄÖ]\w+",
 )
+# A comparison the text draws: "mår sämre än pojkarna", "jämfört med riket", "skillnaden
+# mellan …" (with the words around it, so that the question's own "än" does not count)
+COMPARISON = re.compile(
+    r"\b\w+\s+(?:än|jämfört med|i jämförelse med|than|compared (?:with|to))\s+\w+|"
+    r"\b(?:skillnad\w*|skiljer\s+sig|differences?)\s+\w+\s+\w+",
+    re.I,
+)
 AMOUNT = re.compile(
     r"\d[\d  ]*\s?(kr\b|kronor|tkr|mkr|miljon\w*|miljard\w*|euro\b|€)|\b(miljon|miljard)\w* kr",
     re.I,
@@ -497,6 +504,18 @@ REQUESTED = [
             re.I,
         ),
         VENUE,
+    ),
+    # a comparison with something else ("… vanligare här än i Stockholm?", "Hur ligger vi
+    # till jämfört med riket?") is answered only by a text that compares
+    (
+        re.compile(
+            r"\bjämför\w*|\bskiljer\b|\bföre eller efter\b|"
+            r"\b(?:\w+are|mer|mera|fler|färre|mindre|bättre|sämre|högre|lägre|större|längre|"
+            r"kortare)\b[^?.]{0,40}\bän\b|"
+            r"\bcompar\w*|\bdiffer(?:s|ed|ences?)?\b|\b(?:\w+er|more|less|fewer|better|worse)\b[^?.]{0,40}\bthan\b",
+            re.I,
+        ),
+        COMPARISON,
     ),
     # what something costs is answered by a sum of money
     (re.compile(r"\b(kost(a|ar|ade|at|nad\w*)|pris\w*|budget\w*|cost\w*|price)\b", re.I), AMOUNT),

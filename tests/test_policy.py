@@ -843,3 +843,49 @@ def test_other_where_questions_do_not_ask_for_a_meeting_place(question):
     from assistant.questions import VENUE, requested
 
     assert requested(question) is not VENUE
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "shown"),
+    [
+        (
+            "är suicid bland äldre män vanligare här än i stockholm",
+            "Äldre män är den grupp i samhället där suicid är vanligast.",
+            False,
+        ),
+        (
+            "Hur skiljer sig flickors och pojkars välmående åt?",
+            "Flickor mår sämre än pojkar.",
+            True,
+        ),
+        (
+            "Hur ligger Örebro län till jämfört med riket?",
+            "Andelen är högre jämfört med riket i stort.",
+            True,
+        ),
+        ("Hur ligger Örebro län till jämfört med riket?", "Örebro län har tolv kommuner.", False),
+        ("Ligger vi före eller efter andra regioner?", "Skillnaden mellan länen är stor.", True),
+        ("How does the plan compare with Region Stockholm's?", "Planen gäller 2019–2022.", False),
+        ("Do we have more GPs than other regions?", "There are more GPs than before.", True),
+    ],
+)
+def test_a_comparison_is_answered_only_by_a_text_that_compares(question, text, shown):
+    from assistant.questions import COMPARISON, requested, shows
+
+    assert requested(question) is COMPARISON
+    assert shows(COMPARISON, text, question) is shown
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "The plan talks about different parts of the county – which ones are there?",
+        "Vilka andra regioner i Europa är med?",  # "andra" names more, compares nothing
+        "Vad är skillnaden mellan nära vård och primärvård?",  # a definition, not "än"
+        "Hur många kommuner finns det i länet?",
+    ],
+)
+def test_other_questions_ask_for_no_comparison(question):
+    from assistant.questions import COMPARISON, requested
+
+    assert requested(question) is not COMPARISON
