@@ -166,7 +166,9 @@ class ExtractiveAnswerer:
         those that are not common Swedish: "Region Värmland" is not known for "Region"."""
         words = name.split()
         own = [w for w in words if not is_common_word(w)] if len(words) > 1 else []
-        if all(map(self.vocabulary.knows, own)) if own else self.vocabulary.knows(name):
+        if own and all(self.vocabulary.knows(w) for w in own):
+            return True
+        if not own and self.vocabulary.knows(name):
             return True
         return bool(ACRONYM.fullmatch(name)) and any(spelled_out(name, h.chunk.text) for h in hits)
 
@@ -279,7 +281,10 @@ def select(kind: str, ranked: list[Scored], close: float) -> list[Scored]:
     # är …"): it is quoted second (dev, out of fold: why-questions' key facts 0.718 ->
     # 0.775, 71 questions; for other kinds it cost more than it gained)
     after = _next_in_chunk(chosen[0], ranked) if kind == "why" else None
-    if after is not None and words + shown_words(after) <= WORD_CAP:
+    if after is not None and chosen[0].unit.text in shown(after):
+        # it points back ("Det görs för att …"): its quote holds the best unit already
+        chosen, words = [after], shown_words(after)
+    elif after is not None and words + shown_words(after) <= WORD_CAP:
         chosen.append(after)
         words += shown_words(after)
     for s in ranked[: 4 * MAX_UNITS]:
@@ -297,17 +302,23 @@ def select(kind: str, ranked: list[Scored], close: float) -> list[Scored]:
 
 
 def _next_in_chunk(lead: Scored, ranked: list[Scored]) -> Scored | None:
-    """The sentence or item that follows what the answer quotes for `lead`, in its chunk."""
-    if lead.unit.kind == "list":
-        return None
+    """The sentence or item right after what the answer quotes for `lead`, in its chunk
+    (nothing but white space between them)."""
     text = lead.unit.chunk.text
-    end = text.find(shown(lead)) + len(shown(lead))
-    after = [
-        (text.find(s.unit.text, end), s)
-        for s in ranked
-        if s.unit.chunk is lead.unit.chunk and s.unit.kind == lead.unit.kind
-    ]
-    return min(((i, s) for i, s in after if i >= end), key=lambda p: p[0], default=(0, None))[1]
+    start = text.find(shown(lead))
+    if lead.unit.kind == "list" or start < 0:
+        return None
+    end = start + len(shown(lead))
+    return next(
+        (
+            s
+            for s in ranked
+            if s.unit.chunk is lead.unit.chunk
+            and s.unit.kind == lead.unit.kind
+            and text.startswith(s.unit.text, end + len(text[end:]) - len(text[end:].lstrip()))
+        ),
+        None,
+    )
 
 
 def shown(s: Scored) -> str:

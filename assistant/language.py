@@ -132,6 +132,11 @@ _ALONE_BEFORE = frozenset(
     }
 )  # fmt: skip
 _ADVERBIAL = frozenset({"upp", "ut", "fram", "bort", "ned", "ner", "samman", "tillbaka", "undan"})
+# Auxiliaries take no particle; the verb after them does ("ska ställas om")
+_AUXILIARIES = frozenset(
+    {"ska", "skall", "skulle", "kan", "kunde", "får", "fick", "vill", "ville", "måste", "bör",
+     "borde", "behöver", "brukar", "lär"}
+)  # fmt: skip
 # ta, ge and dra fuse in their long forms: framtagande, utgivning, indragen
 _LONG_FORMS = {"ta": "taga", "ge": "giva", "dra": "draga"}
 
@@ -142,20 +147,26 @@ def particle_verbs(toks: list[str]) -> dict[int, str]:
     planen upp?": a question puts its subject between the verb and the particle)."""
     out: dict[int, str] = {}
     for i, tok in enumerate(toks):
-        if tok in PARTICLES or not is_content(tok) or not tok.isalpha():
+        if tok in PARTICLES or tok in _AUXILIARIES or not is_content(tok) or not tok.isalpha():
             continue
         for j in (i + 1, i + 2):
             if j >= len(toks) or (j == i + 2 and toks[i + 1] in PARTICLES):
                 break
             if toks[j] in PARTICLES and _stands_alone(toks, j):
                 lemma = _lemma(tok)
-                out[i] = term(toks[j] + _LONG_FORMS.get(lemma, lemma))
+                fused = toks[j] + _LONG_FORMS.get(lemma, lemma)
+                if is_lexicon_word(fused):  # "följs planen upp": uppfölja, not "uppplan"
+                    out[i] = term(fused)
                 break
     return out
 
 
 def _stands_alone(toks: list[str], j: int) -> bool:
-    return toks[j] in _ADVERBIAL or j + 1 == len(toks) or toks[j + 1] in _ALONE_BEFORE
+    """Last, or before a preposition or a conjunction; "till och med" is one preposition."""
+    if toks[j] in _ADVERBIAL or j + 1 == len(toks):
+        return True
+    fixed = toks[j + 1] in ("och", "eller") and j + 2 < len(toks) and toks[j + 2] in PARTICLES
+    return toks[j + 1] in _ALONE_BEFORE and not fixed
 
 
 def fused_nouns(word: str) -> tuple[str, ...]:
@@ -167,9 +178,10 @@ def fused_nouns(word: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=_CACHE)
 def fused_noun(word: str) -> str | None:
-    """The fused verb's term of a particle verb's noun: uppföljningen -> uppfölj (as in
-    "följa upp"), omställningen -> omställ, inläggningar -> inlägg. None for other words."""
-    particle = next((p for p in PARTICLES if word.startswith(p)), None)
+    """The fused verb's term of a noun in -ning that begins with a particle: uppföljningen ->
+    uppfölj (as in "följa upp"), omställningen -> omställ, inläggningar -> inlägg,
+    utbildning -> utbild (utbilda). None for other words."""
+    particle = max((p for p in PARTICLES if word.startswith(p)), key=len, default=None)
     if particle is None or len(word) < len(particle) + 6 or not word.isalpha():
         return None
     lemma = _lemma(word)

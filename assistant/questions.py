@@ -218,10 +218,10 @@ VENUE = re.compile(
     r"[A-ZÅÄÖ]\w+",
 )
 # A comparison the text draws: "mår sämre än pojkarna", "jämfört med riket", "skillnaden
-# mellan …" (with the words around it, so that the question's own "än" does not count)
+# mellan …"
 COMPARISON = re.compile(
-    r"\b\w+\s+(?:än|jämfört med|i jämförelse med|than|compared (?:with|to))\s+\w+|"
-    r"\b(?:skillnad\w*|skiljer\s+sig|differences?)\s+\w+\s+\w+",
+    r"\b(?:än|jämfört med|i jämförelse med|than|compared (?:with|to))\s+\w+|"
+    r"\b(?:skillnad\w*|skiljer\s+sig|differences?)\b",
     re.I,
 )
 AMOUNT = re.compile(
@@ -505,20 +505,22 @@ REQUESTED = [
         ),
         VENUE,
     ),
+    # what something costs is answered by a sum of money
+    (re.compile(r"\b(kost(a|ar|ade|at|nad\w*)|pris\w*|budget\w*|cost\w*|price)\b", re.I), AMOUNT),
     # a comparison with something else ("… vanligare här än i Stockholm?", "Hur ligger vi
-    # till jämfört med riket?") is answered only by a text that compares
+    # till jämfört med riket?") is answered only by a text that compares; not a threshold
+    # ("fler än tio"), "än så länge" (yet) or "mer än" (besides)
     (
         re.compile(
-            r"\bjämför\w*|\bskiljer\b|\bföre eller efter\b|"
-            r"\b(?:\w+are|mer|mera|fler|färre|mindre|bättre|sämre|högre|lägre|större|längre|"
-            r"kortare)\b[^?.]{0,40}\bän\b|"
-            r"\bcompar\w*|\bdiffer(?:s|ed|ences?)?\b|\b(?:\w+er|more|less|fewer|better|worse)\b[^?.]{0,40}\bthan\b",
+            r"\bjämför\w*|\bskiljer\b|\bskillnad\w*\s+mellan\b|"
+            r"\b(?:\w+are|fler|färre|mindre|bättre|sämre|högre|lägre|större|längre|kortare)"
+            rf"(?:\s+[\w-]+){{0,3}}\s+än\b(?!\s+(?:så\b|idag|\d|{_NUMBER_WORDS}))|"
+            r"\bcompar\w*|\bdiffer(?:s|ed|ences?)?\b|"
+            r"\b(?:more|less|fewer|better|worse|higher|lower|\w+ier)(?:\s+\w+){0,3}\s+than\b",
             re.I,
         ),
         COMPARISON,
     ),
-    # what something costs is answered by a sum of money
-    (re.compile(r"\b(kost(a|ar|ade|at|nad\w*)|pris\w*|budget\w*|cost\w*|price)\b", re.I), AMOUNT),
 ]
 
 
@@ -585,6 +587,8 @@ def _surname(name: str) -> str:
 def shows(want: Wanted, text: str, question: str) -> bool:
     """Whether the text shows what the question asks for, other than what the question itself
     says ("Träffas de varje månad, eller hur ofta?" is not answered by "varje månad")."""
+    if want is COMPARISON:  # "Mår flickor sämre än pojkar?" — "Flickor mår sämre än pojkar."
+        return bool(want.search(text))
     asked = question.lower()
     return any(m.group(0).lower() not in asked for m in want.finditer(text))
 
@@ -599,7 +603,10 @@ def requested(question: str) -> Wanted | None:
         return Expansion(acronym)
     if asks_role(question):
         return ROLE
-    return next((want for ask, want in REQUESTED if ask.search(question)), None)
+    want = next((want for ask, want in REQUESTED if ask.search(question)), None)
+    if want is COMPARISON and question_kind(question) != "what":
+        return None  # "Varför … jämfört med …?" asks for a reason; the comparison is given
+    return want
 
 
 def asks_shape(kind: str, question: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -52,9 +52,10 @@ class QueryTerm:
     parts: tuple[str, ...]  # compound parts, matched when the whole word is not
     weight: float
     in_corpus: bool  # the term or all of its parts occur somewhere in the corpus
-    synonyms: tuple[str, ...] = ()  # for a word the corpus does not use: the terms of its
-    # synonyms that the corpus uses (language.stand_ins), matched in its stead; the word
-    # itself stays out of the corpus (`in_corpus`)
+    synonyms: tuple[str, ...] = ()  # matched in the term's stead: for a word the corpus does
+    # not use, the terms of its synonyms that it uses (language.stand_ins; the word itself
+    # stays out of the corpus, `in_corpus`); for a verb written with its particle, the fused
+    # verb's term ("följs upp": uppfölj, as in "uppföljning")
 
 
 @dataclass
@@ -103,7 +104,7 @@ class Vocabulary:
         out: dict[str, QueryTerm] = {}
         toks = tokens(without_question_phrases(text))
         fused = particle_verbs(toks)
-        for i, tok in enumerate(toks):
+        for tok in toks:
             for word in [tok, *re.split(r"[-/]", tok)] if ("-" in tok or "/" in tok) else [tok]:
                 if not is_content(word):
                     continue
@@ -116,9 +117,13 @@ class Vocabulary:
                 alts = stand_ins(word, self.doc_freq)
                 if alts:  # the corpus says it in other words: weigh it as the commonest
                     weight = self.idf(alts[0])
-                if word == tok and fused.get(i) in self.doc_freq:  # "följs upp": uppföljning
-                    alts = (*alts, fused[i])
                 out[t] = QueryTerm(t, parts, weight, in_corpus, alts)
+        # a verb written with its particle ("följs … upp") is met by its fused noun too
+        # ("uppföljning"), wherever in the question it stands
+        for i, fused_term in fused.items():
+            q = out.get(term(toks[i]))
+            if q is not None and fused_term in self.doc_freq and fused_term not in q.synonyms:
+                out[q.term] = replace(q, synonyms=(*q.synonyms, fused_term))
         # "mas/mar-nätverket" is required through its parts, not as one rare token
         whole = [q for q in out.values() if "-" not in q.term and "/" not in q.term]
         return whole or list(out.values())

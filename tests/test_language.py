@@ -165,10 +165,23 @@ def test_a_particle_verbs_noun_inside_a_compound_is_read(verb, compound):
         "arbetet med att forma planen",
         "beslut om handlingsplanen",
         "Vem leder nätverket?",  # no particle at all
+        "Arbetet pågår till och med 2022",  # "till och med" is one preposition
     ],
 )
 def test_a_preposition_is_no_particle(text):
     assert language.particle_verbs(tokens(text)) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "fused"),
+    [
+        ("Vården ska ställas om", {"omställ"}),  # not the auxiliary: "omskola"
+        ("Hur följs planen upp?", {"uppfölj"}),  # not the noun: "uppplan"
+        ("Insatsen följs upp", {"uppfölj"}),
+    ],
+)
+def test_only_a_verb_the_lexicon_knows_fused_takes_the_particle(text, fused):
+    assert set(language.particle_verbs(tokens(text)).values()) == fused
 
 
 @pytest.mark.parametrize(
@@ -178,6 +191,7 @@ def test_a_preposition_is_no_particle(text):
         ("omställningen", "ställa om"),
         ("inläggningar", "lägga in"),
         ("framtagning", "ta fram"),
+        ("utbildning", "bilda ut"),  # utbilda, the fused verb itself
         ("tillgänglighet", None),  # no noun of a particle verb
         ("utvärdering", None),  # "ut" + "värdering": not a particle verb's -ning noun
         ("insatser", None),
@@ -202,6 +216,10 @@ def test_a_split_particle_verb_matches_a_unit_with_its_noun():
     assert matched(verb, unit_bag("Uppföljning och utvärdering")) == 1.0
     plain = next(q for q in vocabulary.query_terms("Hur följs planen?") if q.term == term("följs"))
     assert matched(plain, unit_bag("Uppföljning och utvärdering")) == 0.0
+    # the verb twice: the one with the particle still lends its fused term
+    twice = vocabulary.query_terms("Vem följer planen och hur följs den upp?")
+    verb = next(q for q in twice if q.term == term("följs"))
+    assert matched(verb, unit_bag("Uppföljning och utvärdering")) == 1.0
 
 
 @pytest.mark.parametrize(

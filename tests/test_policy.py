@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.compose import PARTIAL_LEAD, REFUSAL_LEAD, compose_quotes, refusal
-from assistant.extractive import MAX_UNITS, WORD_CAP, select, shown_words
+from assistant.extractive import MAX_UNITS, WORD_CAP, select, shown, shown_words
 from assistant.policy import Action, AnswerPolicy, Evidence, LinearModel
 from assistant.questions import asks_shape, defines, direct, focus_word, question_kind, shape
 from assistant.scoring import Scored
@@ -485,6 +485,26 @@ def test_a_why_question_quotes_the_sentence_after_its_best_unit(kind, expected):
     assert [s.unit.text for s in select(kind, ranked, CLOSE)][:2] == expected
 
 
+def test_a_why_questions_next_sentence_is_not_quoted_twice():
+    """A next sentence that points back brings the best unit as its lead: the two are one
+    quote, not the best unit twice."""
+    claim, reason = (
+        "Regionerna har ett gemensamt system.",
+        "Det görs för att vården ska bli jämlik.",
+    )
+    chunk = Chunk("c:3", "c", f"{claim} {reason}", ["C"], 0, None, "h", META)
+    from assistant.units import chunk_units
+
+    units = {u.text: u for u in chunk_units(chunk)}
+    ranked = [
+        Scored(units[claim], rank=1, score=1.0),
+        Scored(units[reason], rank=1, score=0.01, lead=units[claim]),
+    ]
+    chosen = select("why", ranked, CLOSE)
+    assert [s.unit.text for s in chosen] == [reason]
+    assert shown(chosen[0]) == f"{claim} {reason}"  # one quote: the claim and its reason
+
+
 def test_quotes_are_exact_substrings_and_bring_the_sentence_they_point_back_to():
     units = _units()
     lead = units["Nätverket för socialchefer träffas varje månad."]
@@ -864,7 +884,9 @@ def test_other_where_questions_do_not_ask_for_a_meeting_place(question):
             True,
         ),
         ("Hur ligger Örebro län till jämfört med riket?", "Örebro län har tolv kommuner.", False),
-        ("Ligger vi före eller efter andra regioner?", "Skillnaden mellan länen är stor.", True),
+        ("Finns det någon skillnad mellan länsdelarna?", "Skillnaden mellan dem är stor.", True),
+        ("Mår flickor sämre än pojkar?", "Flickor mår sämre än pojkar.", True),  # a yes/no
+        ("Mår flickor sämre än pojkar?", "Flickor mår bra.", False),
         ("How does the plan compare with Region Stockholm's?", "Planen gäller 2019–2022.", False),
         ("Do we have more GPs than other regions?", "There are more GPs than before.", True),
     ],
@@ -881,8 +903,14 @@ def test_a_comparison_is_answered_only_by_a_text_that_compares(question, text, s
     [
         "The plan talks about different parts of the county – which ones are there?",
         "Vilka andra regioner i Europa är med?",  # "andra" names more, compares nothing
-        "Vad är skillnaden mellan nära vård och primärvård?",  # a definition, not "än"
+        "Vad är skillnaden mellan nära vård och primärvård?",  # "Vad är …?" asks a definition
         "Hur många kommuner finns det i länet?",
+        "Vad gör projektledaren än så länge?",  # "än" is "yet"
+        "Har fler än tio kommuner anslutit sig?",  # a threshold
+        "Vem mer än Anna sitter i gruppen?",  # "besides"
+        # the question word asks for a reason; the comparison is given
+        "Varför hamnar rehabiliteringen i skymundan jämfört med annan vård?",
+        "Kostar det mer än 10 miljoner?",
     ],
 )
 def test_other_questions_ask_for_no_comparison(question):
