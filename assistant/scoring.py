@@ -147,7 +147,8 @@ class Vocabulary:
 
 
 def unit_bag(text: str) -> set[str]:
-    """A text's terms and the parts of its compounds."""
+    """A text's terms, the parts of its compounds and the fused verbs of its particle verbs
+    ("följs upp", "uppföljningen": uppfölj)."""
     bag: set[str] = set()
     toks = tokens(text)
     for tok in toks:
