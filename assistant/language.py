@@ -104,8 +104,7 @@ def expand(base: list[str], toks: list[str]) -> list[str]:
     for tok in toks:
         if is_content(tok):
             out.extend(p for p in compound_parts(tok) if p not in base)
-        out.extend(t for t in fused_nouns(tok) if t not in base)
-    out.extend(t for t in particle_verbs(toks).values() if t not in base)
+    out.extend(t for t in fused_terms(toks) if t not in base)
     return out
 
 
@@ -167,6 +166,12 @@ def _stands_alone(toks: list[str], j: int) -> bool:
         return True
     fixed = toks[j + 1] in ("och", "eller") and j + 2 < len(toks) and toks[j + 2] in PARTICLES
     return toks[j + 1] in _ALONE_BEFORE and not fixed
+
+
+def fused_terms(toks: list[str]) -> list[str]:
+    """The fused verbs' terms a text carries: of its particle verbs' nouns (fused_nouns)
+    and of those it writes split (particle_verbs). BM25 and the unit ranking both add them."""
+    return [t for tok in toks for t in fused_nouns(tok)] + list(particle_verbs(toks).values())
 
 
 def fused_nouns(word: str) -> tuple[str, ...]:

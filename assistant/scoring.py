@@ -16,7 +16,7 @@ from ingest.text import tokens
 
 from .language import (
     compound_parts,
-    fused_nouns,
+    fused_terms,
     is_content,
     particle_verbs,
     stand_ins,
@@ -156,8 +156,7 @@ def unit_bag(text: str) -> set[str]:
             if is_content(word):
                 bag.add(term(word))
                 bag.update(compound_parts(word))
-        bag.update(fused_nouns(tok))
-    bag.update(particle_verbs(toks).values())
+    bag.update(fused_terms(toks))
     return bag
 
 
