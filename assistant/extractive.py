@@ -263,6 +263,7 @@ class ExtractiveAnswerer:
             top_dense=top_dense,
             dense_margin=margin,
             shape_missing=shape_missing,
+            novel=lead.novel,
             kind=kind,
         )
 

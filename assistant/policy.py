@@ -39,6 +39,8 @@ class Evidence:
     shape_missing: float  # the question asks for a shape (a person, a date, a number, an
     # e-mail address …) and the chosen units lack it (0–1); 0 when it asks for none
     english: float  # 1 for an English question: its words cannot match the Swedish text
+    novel: float = 0.0  # how much the best unit says beyond the question (0–1,
+    # scoring.novelty): a unit that only repeats the question cannot answer it
     names_unshown: float = 0.0  # share of the corpus's proper names the question gives
     # ("Laxå", "Tarja Nordling") that the quoted units do not show: "Vad gör Laxå …?"
     # answered by what the region does

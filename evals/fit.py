@@ -227,6 +227,7 @@ SIGNS = {
     "dense": 1,
     "top_dense": 1,
     "dense_margin": 1,
+    "novel": 1,
     "missing_max": -1,
     "absent": -1,
     "passage_missing": -1,

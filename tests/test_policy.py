@@ -917,3 +917,35 @@ def test_other_questions_ask_for_no_comparison(question):
     from assistant.questions import COMPARISON, requested
 
     assert requested(question) is not COMPARISON
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "value"),
+    [
+        # a unit that only repeats the question says nothing new
+        ("Hur blir man metodhandledare i ViSam-modellen?", "• Metodhandledare ViSam-modellen", 0.0),
+        # the parts of the question's compounds are the question's too
+        ("Hur ofta är nätverksträffarna?", "Nätverket har träffar varje månad.", 1 / 3),
+        # a year is news: "år" and "2018" are two terms the question lacks
+        ("När trädde lagen i kraft?", "År 2018 trädde lagen i kraft.", 2 / 3),
+        # three new terms or more say enough
+        ("Vem leder nätverket för socialchefer?", "Socialchefer – Ansvarig: Ingmar Ångman", 1.0),
+    ],
+)
+def test_how_much_a_unit_says_beyond_the_question(question, text, value):
+    from assistant.scoring import asked_terms, novelty
+
+    assert novelty(text, asked_terms(question, [])) == pytest.approx(value)
+
+
+def test_the_querys_expansions_are_not_what_the_user_asked():
+    """An acronym's long form added to the query is news to the asker; a synonym standing in
+    for a word the question wrote is not."""
+    from assistant.language import term
+    from assistant.scoring import QueryTerm, asked_terms, novelty
+
+    expansion = QueryTerm(term("samordnad"), (), 1.0, True)
+    written = QueryTerm(term("sköter"), (), 1.0, False, synonyms=(term("ansvar"),))
+    asked = asked_terms("Vem sköter SIP?", [expansion, written])
+    assert term("samordnad") not in asked and term("ansvar") in asked
+    assert novelty("Samordnad plan, ansvar", asked) == pytest.approx(2 / 3)
