@@ -49,8 +49,8 @@ class Evidence:
     # what is shown does not answer, so an answer is at most partial (a rule, not a weight)
     count_contradicted: float = 0.0  # 1 when the passages count what the question counts
     # but never with its number ("de sju delmålen"; the sources have five): at most partial
-    only_planned: float = 0.0  # 1 when a yes/no question whether something has been done
-    # meets a leading unit that speaks of it as planned or under way: at most partial
+    only_planned: float = 0.0  # 1 when a question whether something has been done, or how it
+    # turned out, meets a leading unit that speaks of it as planned or under way: at most partial
     name_absent: float = 0.0  # 1 when the question names something (an acronym, a name, a
     # year) that no passage of the corpus mentions or covers: a rule, not a weight (see
     # AnswerPolicy.decide)

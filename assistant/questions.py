@@ -47,9 +47,12 @@ _DEFINE = re.compile(
 )
 
 _MONTHS = "|".join(SV_MONTHS)
+# "sedan" is "since" before a time ("sedan 2018", "sedan många år", "sedan dess"); before a
+# verb it is the adverb "then" ("behov som sedan matchats"), which dates nothing
 DATE_LIKE = re.compile(
     rf"\b(19|20)\d{{2}}\b|\b(\d{{1,2}} )?({_MONTHS})\b|\b(våren|hösten|vintern|sommaren|"
-    rf"årsskiftet|början av|slutet av|sedan|fram till|efter|innan|när)\b",
+    rf"årsskiftet|början av|slutet av|fram till|efter|innan|när)\b|"
+    rf"\bsedan\s+(\d|många|flera|länge|lång|dess|förra|i fjol|start|början)",
     re.I,
 )
 NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS}|miljon\w*|miljard\w*)\b", re.I)
@@ -808,6 +811,25 @@ DONE = re.compile(
 )
 
 
+# A question after the outcome of something, in the past: what an evaluation showed, what a
+# project came to, how it turned out ("Vad visade utvärderingen?", "Vad kom de fram till?",
+# "Hur föll införandet ut?", "What did the evaluation show?"). "Vilka resultat ska planen
+# ge?" asks for an aim, "Hur gick det till?" for a procedure: neither is one
+_ASKS_OUTCOME = re.compile(
+    r"\b(?:visade|har\s+visat|kom(?:mit)?\s+(?:\w+\s+){0,3}fram\s+till|"
+    r"föll\s+(?:\w+\s+){0,3}ut|ledde\s+(?:\w+\s+){0,3}till|"
+    r"resultat\w*\s+(?:blev|var|visade|gav)|(?:blev|var)\s+(?:\w+\s+)?(?:resultat|utfall|effekt)\w*|"
+    r"hur\s+gick\s+det\s+(?:för|med)|what\s+did\s+(?:\w+\s+){1,4}(?:show|find|achieve|lead)|"
+    r"what\s+(?:was|were)\s+the\s+(?:result|outcome|finding)s?|turn(?:ed)?\s+out)\b",
+    re.I,
+)
+
+
+def asks_outcome(question: str) -> bool:
+    """Whether the question asks how something turned out (see _ASKS_OUTCOME)."""
+    return bool(_ASKS_OUTCOME.search(question))
+
+
 def asks_if_done(question: str) -> bool:
     """Whether the question asks yes or no whether something has been done (decided,
     finished, introduced …)."""
@@ -815,8 +837,10 @@ def asks_if_done(question: str) -> bool:
 
 
 def only_planned(question: str, shown: str) -> bool:
-    """Whether a yes/no question whether something has been done meets a text that speaks of
-    it only as planned or under way ("… ska beslutas av Regionstyrelsen", "ny modell arbetas
-    fram"): the documents are of their date, and whether it has happened since they do not
-    say."""
-    return asks_if_done(question) and bool(UNDER_WAY.search(shown)) and not DONE.search(shown)
+    """Whether a question that presumes something done (whether it has been, or how it
+    turned out) meets a text that speaks of it only as planned or under way ("… ska
+    beslutas av Regionstyrelsen", "En utvärderingsplan … ska utformas"): the documents are
+    of their date, and whether it has happened since, or with what outcome, they do not say.
+    Dev (2026-12-01): the 13 outcome questions are all unanswerable; 5 meet a planned text."""
+    presumes_done = asks_if_done(question) or asks_outcome(question)
+    return presumes_done and bool(UNDER_WAY.search(shown)) and not DONE.search(shown)

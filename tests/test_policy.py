@@ -158,6 +158,8 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
         ("who", "Vem efterträdde Anna Berg?", "Anna Lind tog över.", 1.0),  # a namesake is new
         ("who", "Vem är ordförande?", "Ordförande Anna Berg", 1.0),  # a title before a name
         ("when", "När?", "sedan 2018", 1.0),
+        ("when", "När?", "Det har pågått sedan dess.", 1.0),
+        ("when", "När avslutades projektet?", "Behov som sedan matchats med insatser.", 0.0),
         ("when", "När?", "när patienten skrivs ut", 1.0),  # a condition answers "när"
         ("when", "När beslutades målbilden för 2030?", "Målbilden för 2030 ska beslutas.", 0.0),
         ("when", "När beslutades målbilden för 2030?", "Den beslutades 2022.", 1.0),
@@ -813,6 +815,15 @@ def test_a_follow_ups_own_words_are_scored_apart_from_the_topic_it_carries():
         ("Vem har beslutat om handlingsplanen?", "Den ska beslutas av nämnden.", False),
         ("Har kommunerna ansvar, och klarar de det?", "Kommunerna ska samverka.", False),
         ("Är Lekeberg med i omställningen?", "Kommunerna ska ställa om.", False),
+        # how it turned out presumes it was done
+        ("Vad visade utvärderingen?", "En utvärderingsplan ska utformas.", True),
+        ("Vad kom projektet fram till?", "Projektet pågår.", True),
+        ("Hur föll införandet ut?", "Ett breddinförande planeras.", True),
+        ("What did the evaluation show?", "An evaluation is planned.", True),
+        ("Vad visade utvärderingen?", "Utvärderingen visade att målen nåddes.", False),
+        # an aim or a procedure is no outcome
+        ("Vilka resultat ska planen ge?", "Planen ska ge bättre samordning.", False),
+        ("Hur gick det till när planen togs fram?", "Planen ska tas fram i samverkan.", False),
     ],
 )
 def test_whether_something_was_done_is_not_answered_by_a_plan(question, shown, planned):
