@@ -32,6 +32,15 @@ _LIST = re.compile(
 )
 _COUNT = re.compile(r"\bhur (många|mycket|stor|stora)\b|\bantal\b|\bhow (many|much)\b", re.I)
 _WHY = re.compile(r"^\s*(och\s+)?(varför|why)\b|\bvad är (syftet|målet|poängen)\b|\bsyftet\b", re.I)
+# How something is done: "hur" before a verb ("Hur ska planen följas upp?", "Hur går det
+# till?", "Hur hanteras …?"); before an adjective or adverb it asks how much, how long or
+# how often ("hur många", "hur länge", "hur ofta"), which other kinds or wants take
+_HOW = re.compile(
+    r"^\s*(och\s+|men\s+)?(hur|på vilket sätt)\s+(ska|skall|kan|kunde|bör|borde|måste|får|"
+    r"gör|görs|gjorde|gjordes|går|gick|når|fungerar|funkar|jobbar|arbetar|tar|tänker|"
+    r"\w+(?:as|ades|ats))\b|^\s*(and\s+)?how\s+(do|does|did|should|can|could|will|would|is|are)\b",
+    re.I,
+)
 _NUMBER_WORDS = "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen"
 # "Vad är de fem delmålen?", "What are the three …?": a plural determiner and a number ask
 # for a list ("What is the 2030 target?", "What are the 3-month rules?" still define)
@@ -115,6 +124,14 @@ def direct(question: str) -> str:
         # när den antogs?"), as asked_part keeps it
         return question if needs_context(rest) else rest
     return _INDIRECT.sub("", question, count=1) or question
+
+
+def asks_manner(question: str) -> bool:
+    """Whether the question asks how something is done (see _HOW), in any of its clauses.
+    Not a kind of its own: as a policy prior it would answer the how-to questions the
+    sources leave open as readily as those they answer (dev: refusal accuracy 0.681 ->
+    0.673 with it)."""
+    return any(_HOW.search(clause) for clause in [question, *_CLAUSE.split(question)[1:]])
 
 
 def question_kind(question: str) -> str:

@@ -166,7 +166,7 @@ def choose_close(groups, scores: list[np.ndarray]) -> tuple[float, list[dict]]:
             for s, share in zip(a.ranked, shares / shares.sum(), strict=True):
                 s.score = float(share)
             ranked = sorted(a.ranked, key=lambda s: -s.score)
-            shown = _shown(select(a.kind, ranked, close))
+            shown = _shown(select(a.kind, ranked, close, a.manner))
             facts.append(all(has_fact(shown, v) for v in q.key_facts))
             words.append(len(shown.split()))
         table.append(

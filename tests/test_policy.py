@@ -460,15 +460,30 @@ def test_at_most_max_units_and_a_list_question_takes_the_whole_list():
 
 
 @pytest.mark.parametrize(
-    ("kind", "expected"),
+    ("question", "expected"),
     [
-        ("why", ["Regionerna har ett gemensamt system.", "Syftet är en jämlik vård."]),
-        ("what", ["Regionerna har ett gemensamt system.", "Det infördes 2018."]),
+        (
+            "Varför har regionerna ett system?",
+            ["Regionerna har ett gemensamt system.", "Syftet är en jämlik vård."],
+        ),
+        (
+            "Hur ska regionerna använda systemet?",
+            ["Regionerna har ett gemensamt system.", "Syftet är en jämlik vård."],
+        ),
+        ("Vad har regionerna?", ["Regionerna har ett gemensamt system.", "Det infördes 2018."]),
+        (
+            "Hur många system har regionerna?",
+            ["Regionerna har ett gemensamt system.", "Det infördes 2018."],
+        ),
     ],
 )
-def test_a_why_question_quotes_the_sentence_after_its_best_unit(kind, expected):
-    """The reason follows the claim the question echoes: for "Varför …?" the next sentence of
-    the chunk is quoted second, whatever its score; other kinds take units by score."""
+def test_a_why_or_how_question_quotes_the_sentence_after_its_best_unit(question, expected):
+    """The reason or the means follow the claim the question echoes: for "Varför …?" and
+    "Hur ska …?" the next sentence of the chunk is quoted second, whatever its score; other
+    questions (how many is no how) take units by score."""
+    from assistant.questions import asks_manner
+
+    kind = question_kind(question)
     claim, reason, other = (
         "Regionerna har ett gemensamt system.",
         "Syftet är en jämlik vård.",
@@ -484,7 +499,7 @@ def test_a_why_question_quotes_the_sentence_after_its_best_unit(kind, expected):
         Scored(units[other], rank=1, score=0.9),
         Scored(units[reason], rank=1, score=0.01),  # far behind: by score never quoted
     ]
-    assert [s.unit.text for s in select(kind, ranked, CLOSE)][:2] == expected
+    assert [s.unit.text for s in select(kind, ranked, CLOSE, asks_manner(question))][:2] == expected
 
 
 def test_a_why_questions_next_sentence_is_not_quoted_twice():
