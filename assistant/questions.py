@@ -224,8 +224,11 @@ WEEKDAY = re.compile(
 PHONE = re.compile(r"\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b|\+46")
 # How often names a period ("varje månad", "två gånger per år", "årligen"); "regelbundet"
 # says only that something recurs, which does not answer "Hur ofta …?"
+# "varje" is a frequency before a time ("varje vecka", "varje år"), not before a place or a
+# group ("i varje länsdel")
 FREQUENCY = re.compile(
-    r"\b(varje|gång|gånger|årligen|dagligen|månad\w*|vecka\w*|veckovis|kvartalsvis|per år)\b",
+    r"\b(gång|gånger|årligen|dagligen|månad\w*|vecka\w*|veckovis|kvartalsvis|per år|"
+    r"(?:varje|varannan|vartannat)\s+(?:dag|år|kvartal|termin|halvår|vår|höst|morgon|kväll)\w*)\b",
     re.I,
 )
 CLOCK = re.compile(r"\bkl\.?\s?\d|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s?[-–]\s?\d{1,2}\b(?![-–]\d)")

@@ -176,6 +176,8 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
         ("what", "Vad kostade projektet?", "Projektet pågick i två år.", 0.0),  # past tense too
         ("what", "Vilka öppettider har receptionen?", "Besöksadress: Eklundavägen 1", 0.0),
         ("what", "Hur ofta ses de?", "Parterna ska årligen följa upp arbetet.", 1.0),
+        ("what", "Hur ofta ses de?", "De ses varje år.", 1.0),
+        ("what", "Hur ofta möts grupperna?", "I varje länsdel finns en grupp.", 0.0),  # a place
         # what the question itself says does not answer it
         ("what", "Ses de varje månad, eller hur ofta?", "De ses varje månad.", 0.0),
         ("when", "När antogs planen 2019–2022?", "Den antogs i februari.", 1.0),  # a month
