@@ -710,9 +710,9 @@ _NUMBER_VALUES = dict(
 # A span of years as the sources write a plan's period ("2019–2022", "2016 - 2018"): every
 # year inside is covered
 YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*(?:[-–—]|\s+till\s+)\s*((?:19|20)\d{2})\b")
-# "de sju delmålen", "alla fem": a determiner before a count asks about the whole set; "tre
-# av delmålen", "nämn två delmål" ask for some of them
-_WHOLE_SET = re.compile(r"\b(de|dom|alla|the|all)\s+$", re.I)
+# "de sju delmålen", "alla fem", "vilka fem lägen": a determiner or a question word before a
+# count asks about the whole set; "tre av delmålen", "nämn två delmål" ask for some of them
+_WHOLE_SET = re.compile(r"\b(de|dom|alla|vilka|the|all|which|what)\s+$", re.I)
 
 
 def _value(numeral: str) -> int:

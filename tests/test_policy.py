@@ -574,6 +574,9 @@ def test_a_count_the_sources_state_otherwise_makes_the_answer_partial():
         ("Vilka är de sju delmålen?", "Inom detta insatsområde har fem delmål formulerats:", True),
         ("Vilka är de fem delmålen?", "Inom detta insatsområde har fem delmål formulerats:", False),
         ("Vilka är de fem önskvärda lägena?", "RUS beskriver fyra önskvärda lägen för 2030", True),
+        ("vilka fem önskvärda lägen har RUS", "RUS beskriver fyra önskvärda lägen för 2030", True),
+        ("Which five desired states?", "RUS beskriver fyra önskvärda lägen för 2030", False),
+        ("Vilka fyra önskvärda lägen har RUS?", "RUS beskriver fyra önskvärda lägen", False),
         ("Vilka är de sju delmalen?", "Planen har fem delmål.", True),  # typed without å
         ("Vilka är länets 12 kommuner?", "Örebro läns tolv kommuner: Askersund, …", False),
         ("Vilka är de två nya teamen?", "Tre nya arbetssätt prövas.", False),  # other things
