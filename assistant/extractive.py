@@ -25,6 +25,7 @@ from .questions import (
     ACRONYM,
     PERSONAL,
     Wanted,
+    asks_after,
     asks_manner,
     asks_shape,
     contradicted_count,
@@ -157,7 +158,11 @@ class ExtractiveAnswerer:
             evidence = replace(evidence, name_absent=1.0)
         if only_planned(question, shown(chosen[0])):
             evidence = replace(evidence, only_planned=1.0)
-        if contradicted_count(question, [h.chunk.text for h in hits[: self.scorer.top_chunks]]):
+        top = hits[: self.scorer.top_chunks]
+        dated = [int(h.chunk.meta.date[:4]) for h in top if (h.chunk.meta.date or "")[:4].isdigit()]
+        if dated and asks_after(question, max(dated)):
+            evidence = replace(evidence, after_sources=1.0)
+        if contradicted_count(question, [h.chunk.text for h in top]):
             evidence = replace(evidence, count_contradicted=1.0)
         want = requested(question)
         if want is not None and not self._shows_requested(want, question, chosen):

@@ -51,6 +51,8 @@ class Evidence:
     # but never with its number ("de sju delmålen"; the sources have five): at most partial
     only_planned: float = 0.0  # 1 when a question whether something has been done, or how it
     # turned out, meets a leading unit that speaks of it as planned or under way: at most partial
+    after_sources: float = 0.0  # 1 when the question asks what happened in a year after the
+    # newest document the passages come from (questions.asks_after): at most partial
     name_absent: float = 0.0  # 1 when the question names something (an acronym, a name, a
     # year) that no passage of the corpus mentions or covers: a rule, not a weight (see
     # AnswerPolicy.decide)
@@ -58,7 +60,14 @@ class Evidence:
     # prior the fit learns (a number, a date or a person is what the sources most often omit)
 
     def vector(self) -> dict[str, float]:
-        rules = ("name_absent", "requested_absent", "count_contradicted", "only_planned", "kind")
+        rules = (
+            "name_absent",
+            "requested_absent",
+            "count_contradicted",
+            "only_planned",
+            "after_sources",
+            "kind",
+        )
         out = {k: v for k, v in asdict(self).items() if k not in rules}
         return out | {f"kind_{k}": float(self.kind == k) for k in KINDS}
 
@@ -127,6 +136,10 @@ class AnswerPolicy:
         if evidence.only_planned:
             return Decision(
                 Action.PARTIAL, p, "the sources speak of it as planned, not whether it was done"
+            )
+        if evidence.after_sources:
+            return Decision(
+                Action.PARTIAL, p, "the question asks about a time after the sources were written"
             )
         right = self.hedge.probability(features) if self.hedge else p
         if right < self.partial_below:

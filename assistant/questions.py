@@ -742,6 +742,37 @@ def years_asked(question: str) -> set[int]:
     return {int(m.group(1)) for m in _NUMERAL.finditer(question) if _is_year(m, question)}
 
 
+# A question in the past tense: a weak verb's past ("beslutade", "infördes"), a strong or
+# irregular one's, a perfect ("har fattat"), English "did/was/became …"
+_PAST = re.compile(
+    r"\b(?:\w+(?:ade|ades)|blev|var|kom|gick|fick|tog|gjorde|nådde|hände|hölls|sa|sade|gav|"
+    r"ledde|valdes|antogs|did|was|were|became|happened)\b|"
+    r"\b(?:har|hade|has|had|have)\s+(?:\w+\s+)?\w+(?:ats|its|tts|at|it|tt|ed)\b",
+    re.I,
+)
+# A year the question gives as a deadline or a target ("till år 2025", "by 2030"), not as the
+# time of what it asks about
+_DEADLINE = re.compile(r"\b(?:till(?:\s+år)?|fram\s+till|senast|före|innan|by|until)\s+$", re.I)
+
+
+def asks_after(question: str, newest: int) -> bool:
+    """Whether the question asks, in the past tense, what happened in a year after `newest`
+    (the year of the newest source that speaks of it): "Nådde Sverige målet år 2025?",
+    "Vem blev ordförande efter valet 2026?" asked of documents from 2024. What happened
+    then the sources cannot say, whatever they planned for it."""
+    if not _PAST.search(question):
+        return False
+    # a span of years names a period, often a plan's ("handlingsplanen 2019–2022"), not a time
+    spans = [m.span() for m in YEAR_SPAN.finditer(question)]
+    return any(
+        _is_year(m, question)
+        and int(m.group(1)) > newest
+        and not _DEADLINE.search(question[: m.start()])
+        and not any(a <= m.start() < b for a, b in spans)
+        for m in _NUMERAL.finditer(question)
+    )
+
+
 def years_covered(texts: Iterable[str]) -> frozenset[int]:
     """The years a corpus names in any way, and those inside the spans it names."""
     out: set[int] = set()

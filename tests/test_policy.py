@@ -980,3 +980,33 @@ def test_the_querys_expansions_are_not_what_the_user_asked():
     asked = asked_terms("Vem sköter SIP?", [expansion, written])
     assert term("samordnad") not in asked and term("ansvar") in asked
     assert novelty("Samordnad plan, ansvar", asked) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize(
+    ("question", "after"),
+    [
+        ("Nådde Sverige målet att vara bäst på e-hälsa år 2025?", True),
+        ("Vem tog över som ordförande efter valet 2026?", True),
+        ("Vad kom uppföljningen fram till hösten 2025?", True),
+        ("Har regionen fattat beslut om planen 2026?", True),
+        # a deadline or a target, not the time of what is asked
+        ("Vad var ambitionen med e-hälsa till år 2025?", False),
+        # not in the past tense: a plan for that year may be in the sources
+        ("Vad händer i omställningen under 2025?", False),
+        ("Vilka lägen vill RUS nå 2030?", False),
+        # a year the sources had reached
+        ("När antogs planen 2019?", False),
+        # a span names a period, a plan's: "Handlingsplan … 2019–2022" of a source from 2019
+        ("När antogs handlingsplanen 2023–2026?", False),
+        ("Vad hände när handlingsplanen gick ut 2025?", True),
+    ],
+)
+def test_what_happened_after_the_sources_were_written(question, after):
+    from assistant.questions import asks_after
+
+    assert asks_after(question, newest=2024) is after
+
+
+def test_a_question_about_a_time_after_the_sources_is_at_most_partial():
+    decision = POLICY.decide(evidence(coverage=1.0, after_sources=1.0))
+    assert decision.action is Action.PARTIAL and "after the sources" in decision.reason
