@@ -292,7 +292,7 @@ def select(kind: str, ranked: list[Scored], close: float, manner: bool = False) 
     # kunskapsstyrning. Syftet är …"; "… är att förebygga onödiga inläggningar. Personer
     # med risker behöver identifieras tidigt …"): it is quoted second (dev, out of fold:
     # why-questions' key facts 0.718 -> 0.746, 71 questions; how-questions too: all key
-    # facts at the chosen share 0.782 -> 0.785; for all questions it cost 0.773 -> 0.747)
+    # facts at the chosen share 0.782 -> 0.786; for all questions it cost 0.773 -> 0.747)
     after = _next_in_chunk(chosen[0], ranked) if kind == "why" or manner else None
     if after is not None and chosen[0].unit.text in shown(after):
         # it points back ("Det görs för att …"): its quote holds the best unit already

@@ -32,13 +32,18 @@ _LIST = re.compile(
 )
 _COUNT = re.compile(r"\bhur (många|mycket|stor|stora)\b|\bantal\b|\bhow (many|much)\b", re.I)
 _WHY = re.compile(r"^\s*(och\s+)?(varför|why)\b|\bvad är (syftet|målet|poängen)\b|\bsyftet\b", re.I)
-# How something is done: "hur" before a verb ("Hur ska planen följas upp?", "Hur går det
-# till?", "Hur hanteras …?"); before an adjective or adverb it asks how much, how long or
-# how often ("hur många", "hur länge", "hur ofta"), which other kinds or wants take
+# How something is done: "hur" before a verb ("Hur ska planen följas upp?", "Hur ansöker
+# man?", "Hur går det till?"). Before an adjective or an adverb it asks a degree: how many,
+# how long, how often, how important (Swedish grammars' "hur + adjektiv/adverb"); these are
+# the degree words questions use, typed with or without å/ä/ö
+_DEGREE = (
+    r"många|manga|mycket|stor|stort|stora|länge|lange|lång|långt|långa|lang|langt|langa|"
+    r"ofta|gammal|gammalt|gamla|bra|dåligt|daligt|nära|nara|snabbt|tidigt|sent|dyr|dyrt|"
+    r"viktig|viktigt|viktiga|svårt|svart|lätt|latt|vanligt|stor del"
+)
 _HOW = re.compile(
-    r"^\s*(och\s+|men\s+)?(hur|på vilket sätt)\s+(ska|skall|kan|kunde|bör|borde|måste|får|"
-    r"gör|görs|gjorde|gjordes|går|gick|når|fungerar|funkar|jobbar|arbetar|tar|tänker|"
-    r"\w+(?:as|ades|ats))\b|^\s*(and\s+)?how\s+(do|does|did|should|can|could|will|would|is|are)\b",
+    rf"^\s*(och\s+|men\s+)?(hur\s+(?!(?:{_DEGREE})\b)\w|på vilket sätt\b|pa vilket satt\b)|"
+    r"^\s*(and\s+)?how\s+(do|does|did|should|can|could|will|would|is|are)\b",
     re.I,
 )
 _NUMBER_WORDS = "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|hundra|tusen"
@@ -56,12 +61,16 @@ _DEFINE = re.compile(
 )
 
 _MONTHS = "|".join(SV_MONTHS)
-# "sedan" is "since" before a time ("sedan 2018", "sedan många år", "sedan dess"); before a
-# verb it is the adverb "then" ("behov som sedan matchats"), which dates nothing
+# "sedan" is "since" before a time ("sedan 2018", "sedan många år", "sedan dess", "sedan
+# en tid"); before a verb it is the adverb "then" ("behov som sedan matchats"), which
+# dates nothing
+_SINCE = (
+    rf"\bsedan\s+(?:\d|(?:många|flera|några|ett par|ett|en|{_NUMBER_WORDS})\s+\w+|"
+    r"länge|dess|förra|i fjol|i år|starten|början)\b"
+)
 DATE_LIKE = re.compile(
     rf"\b(19|20)\d{{2}}\b|\b(\d{{1,2}} )?({_MONTHS})\b|\b(våren|hösten|vintern|sommaren|"
-    rf"årsskiftet|början av|slutet av|fram till|efter|innan|när)\b|"
-    rf"\bsedan\s+(\d|många|flera|länge|lång|dess|förra|i fjol|start|början)",
+    rf"årsskiftet|början av|slutet av|fram till|efter|innan|när)\b|{_SINCE}",
     re.I,
 )
 NUMBER = re.compile(rf"\d|\b({_NUMBER_WORDS}|miljon\w*|miljard\w*)\b", re.I)
@@ -224,11 +233,15 @@ WEEKDAY = re.compile(
 PHONE = re.compile(r"\b0\d{1,3}[- ]?\d{2,3}[ ]?\d{2}[ ]?\d{2}\b|\+46")
 # How often names a period ("varje månad", "två gånger per år", "årligen"); "regelbundet"
 # says only that something recurs, which does not answer "Hur ofta …?"
-# "varje" is a frequency before a time ("varje vecka", "varje år"), not before a place or a
-# group ("i varje länsdel")
+# "varje"/"var" is a frequency before a time ("varje vecka", "vart annat år", "varje
+# tisdag"), not before a place or a group ("i varje länsdel", "på varje vårdcentral")
+_TIME_UNIT = (
+    r"(?:dag|dagen|år|året|kvartal|kvartalet|termin|terminen|halvår|halvåret|vår|våren|"
+    r"höst|hösten|morgon|kväll|måndag|tisdag|onsdag|torsdag|fredag|lördag|söndag)"
+)
 FREQUENCY = re.compile(
     r"\b(gång|gånger|årligen|dagligen|månad\w*|vecka\w*|veckovis|kvartalsvis|per år|"
-    r"(?:varje|varannan|vartannat)\s+(?:dag|år|kvartal|termin|halvår|vår|höst|morgon|kväll)\w*)\b",
+    rf"(?:varje|varannan|vartannat|var(?:t)?\s+(?:annan|annat|\w+de))\s+{_TIME_UNIT})\b",
     re.I,
 )
 CLOCK = re.compile(r"\bkl\.?\s?\d|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s?[-–]\s?\d{1,2}\b(?![-–]\d)")
@@ -710,9 +723,9 @@ _NUMBER_VALUES = dict(
 # A span of years as the sources write a plan's period ("2019–2022", "2016 - 2018"): every
 # year inside is covered
 YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*(?:[-–—]|\s+till\s+)\s*((?:19|20)\d{2})\b")
-# "de sju delmålen", "alla fem", "vilka fem lägen": a determiner or a question word before a
-# count asks about the whole set; "tre av delmålen", "nämn två delmål" ask for some of them
-_WHOLE_SET = re.compile(r"\b(de|dom|alla|vilka|the|all|which|what)\s+$", re.I)
+# "de sju delmålen", "alla fem": a determiner before a count asks about the whole set; "tre
+# av delmålen", "nämn två delmål", "vilka två delmål är viktigast" ask for some of them
+_WHOLE_SET = re.compile(r"\b(de|dom|alla|the|all)\s+$", re.I)
 
 
 def _value(numeral: str) -> int:
@@ -742,25 +755,63 @@ def years_asked(question: str) -> set[int]:
     return {int(m.group(1)) for m in _NUMERAL.finditer(question) if _is_year(m, question)}
 
 
-# A question in the past tense: a weak verb's past ("beslutade", "infördes"), a strong or
-# irregular one's, a perfect ("har fattat"), English "did/was/became …"
-_PAST = re.compile(
-    r"\b(?:\w+(?:ade|ades)|blev|var|kom|gick|fick|tog|gjorde|nådde|hände|hölls|sa|sade|gav|"
-    r"ledde|valdes|antogs|did|was|were|became|happened)\b|"
-    r"\b(?:har|hade|has|had|have)\s+(?:\w+\s+)?\w+(?:ats|its|tts|at|it|tt|ed)\b",
-    re.I,
+# Words after which a Swedish question puts its finite verb (verb second): a question word
+# or a subjunction ("Vem tog över …", "… när den gick ut 2022"); a yes/no question puts it
+# first ("Nådde Sverige målet …?"). "Vilka planerade insatser …" has its verb later: the
+# word after "vilka" is no verb, often a participle used as an adjective
+_BEFORE_VERB = frozenset(["vem", "vad", "var", "när", "nar", "hur", "varför", "varfor", "som"])
+# a subordinate clause puts its subject first ("… när handlingsplanen gick ut 2025")
+_SUBJUNCTIONS = frozenset(["när", "nar", "som", "om", "då", "sedan"])
+# Past forms of strong and irregular verbs (typed with and without å/ä/ö); weak verbs'
+# past ends in -ade/-de/-te/-dde, their past passive in -des/-tes (see _is_past)
+_PAST_FORMS = frozenset(
+    ["blev", "var", "kom", "gick", "fick", "tog", "gjorde", "nådde", "nadde", "hände"]
+    + ["hande", "hölls", "holls", "sa", "sade", "gav", "såg", "sag", "fanns", "valdes"]
+    + ["antogs", "drog"]
 )
-# A year the question gives as a deadline or a target ("till år 2025", "by 2030"), not as the
-# time of what it asks about
-_DEADLINE = re.compile(r"\b(?:till(?:\s+år)?|fram\s+till|senast|före|innan|by|until)\s+$", re.I)
+_ENGLISH_PAST = re.compile(r"\b(?:did|was|were|became|happened)\b", re.I)
+# A year the question gives as a deadline, a target or a plan's year ("till år 2025",
+# "målet för 2025", "inför 2026", "by 2030"), not as the time of what it asks about
+_DEADLINE = re.compile(
+    r"\b(?:till(?:\s+år)?|fram\s+till|senast|före|innan|för|inför|by|until|for)\s+$", re.I
+)
+
+
+def _is_past(word: str) -> bool:
+    return word in _PAST_FORMS or bool(re.fullmatch(r"\w{2,}(?:ade|ades|de|des|te|tes|dde)", word))
+
+
+def _is_supine(word: str) -> bool:
+    """A supine after "har/hade" ("har fattat", "har nått"): not "har … ett/rätt"."""
+    return len(word) >= 4 and bool(re.search(r"(?:at|it|tt|rt|ft)$", word)) and term(word) != word
+
+
+def in_past_tense(question: str) -> bool:
+    """Whether the question's finite verb is in the past or the perfect tense."""
+    if _ENGLISH_PAST.search(question):
+        return True
+    for clause in re.split(r"[,;:–?]", question.lower()):
+        words = re.findall(r"\w+", clause)
+        if words and words[0] in ("och", "men"):
+            words = words[1:]
+        finite = [0] + [i + 1 for i, w in enumerate(words[:-1]) if w in _BEFORE_VERB]
+        finite += [i + 2 for i, w in enumerate(words[:-2]) if w in _SUBJUNCTIONS]
+        for i in finite:
+            if i >= len(words) or (i == 0 and words[0] == "var"):  # "Var …?" asks where
+                continue
+            if _is_past(words[i]):
+                return True
+            if words[i] in ("har", "hade") and any(_is_supine(w) for w in words[i + 1 : i + 4]):
+                return True
+    return False
 
 
 def asks_after(question: str, newest: int) -> bool:
     """Whether the question asks, in the past tense, what happened in a year after `newest`
     (the year of the newest source that speaks of it): "Nådde Sverige målet år 2025?",
-    "Vem blev ordförande efter valet 2026?" asked of documents from 2024. What happened
-    then the sources cannot say, whatever they planned for it."""
-    if not _PAST.search(question):
+    "Vem tog över efter valet 2026?" asked of documents from 2024. What happened then the
+    sources cannot say, whatever they planned for it."""
+    if not in_past_tense(question):
         return False
     # a span of years names a period, often a plan's ("handlingsplanen 2019–2022"), not a time
     spans = [m.span() for m in YEAR_SPAN.finditer(question)]
@@ -867,10 +918,10 @@ DONE = re.compile(
 # "Hur föll införandet ut?", "What did the evaluation show?"). "Vilka resultat ska planen
 # ge?" asks for an aim, "Hur gick det till?" for a procedure: neither is one
 _ASKS_OUTCOME = re.compile(
-    r"\b(?:visade|har\s+visat|kom(?:mit)?\s+(?:\w+\s+){0,3}fram\s+till|"
-    r"föll\s+(?:\w+\s+){0,3}ut|ledde\s+(?:\w+\s+){0,3}till|"
-    r"resultat\w*\s+(?:blev|var|visade|gav)|(?:blev|var)\s+(?:\w+\s+)?(?:resultat|utfall|effekt)\w*|"
-    r"hur\s+gick\s+det\s+(?:för|med)|what\s+did\s+(?:\w+\s+){1,4}(?:show|find|achieve|lead)|"
+    r"\b(?:visade|har\s+(?:\w+\s+){0,3}visat|kom(?:mit)?\s+(?:\w+\s+){0,3}fram\s+till|"
+    r"föll\s+(?:\w+\s+){0,3}ut|resultat(?:et|en)?\s+(?:blev|var|visade|gav)|"
+    r"(?:vad|hur)\s+(?:blev|var)\s+(?:\w+\s+)?(?:resultat|utfall|effekt)(?:et|en|erna|er)?|"
+    r"hur\s+gick\s+det\s+(?:för|med)|what\s+did\s+(?:\w+\s+){1,4}(?:show|find)|"
     r"what\s+(?:was|were)\s+the\s+(?:result|outcome|finding)s?|turn(?:ed)?\s+out)\b",
     re.I,
 )

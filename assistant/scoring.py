@@ -16,6 +16,7 @@ from ingest.text import tokens
 
 from .language import (
     compound_parts,
+    fused_nouns,
     fused_terms,
     is_content,
     particle_verbs,
@@ -186,8 +187,20 @@ def novelty(text: str, asked: set[str]) -> float:
     question does not hold, counted up to ENOUGH_NEW (0–1). A unit that only repeats the
     question ("• Metodhandledare ViSam-modellen" for "Hur blir man metodhandledare i
     ViSam-modellen?") tells the asker nothing: it cannot answer, however well it matches."""
-    new = {term(w) for w in tokens(text) if is_content(w)} - asked
+    new = {term(w) for w in tokens(text) if is_content(w) and not _asked(w, asked)}
     return min(len(new), ENOUGH_NEW) / ENOUGH_NEW
+
+
+def _asked(word: str, asked: set[str]) -> bool:
+    """Whether the question holds a word of the unit: its term, all of its compound parts
+    ("nätverksledare" for "Vem leder nätverket?") or the particle verb its noun is made of
+    ("uppföljningen" for "Hur följs planen upp?"), as unit_bag reads the question."""
+    if term(word) in asked:
+        return True
+    parts = compound_parts(word)
+    return (
+        bool(parts) and all(p in asked for p in parts) or any(f in asked for f in fused_nouns(word))
+    )
 
 
 def matched(q: QueryTerm, bag: set[str]) -> float:
