@@ -916,9 +916,12 @@ DONE = re.compile(
 # A question after the outcome of something, in the past: what an evaluation showed, what a
 # project came to, how it turned out ("Vad visade utvärderingen?", "Vad kom de fram till?",
 # "Hur föll införandet ut?", "What did the evaluation show?"). "Vilka resultat ska planen
-# ge?" asks for an aim, "Hur gick det till?" for a procedure: neither is one
+# ge?" asks for an aim, "Hur gick det till?" and "Hur kom man fram till …?" for a
+# procedure: neither is one
 _ASKS_OUTCOME = re.compile(
-    r"\b(?:visade|har\s+(?:\w+\s+){0,3}visat|kom(?:mit)?\s+(?:\w+\s+){0,3}fram\s+till|"
+    r"\b(?:visade|har\s+(?:\w+\s+){0,3}visat|"
+    # what they came to, not how they came to it ("Hur kom man fram till perspektiven?")
+    r"(?:vad|vilk\w*)\s+(?:\w+\s+){0,4}kom(?:mit)?\s+(?:\w+\s+){0,3}fram\s+till|"
     r"föll\s+(?:\w+\s+){0,3}ut|resultat(?:et|en)?\s+(?:blev|var|visade|gav)|"
     r"(?:vad|hur)\s+(?:blev|var)\s+(?:\w+\s+)?(?:resultat|utfall|effekt)(?:et|en|erna|er)?|"
     r"hur\s+gick\s+det\s+(?:för|med)|what\s+did\s+(?:\w+\s+){1,4}(?:show|find)|"

@@ -848,6 +848,8 @@ def test_a_follow_ups_own_words_are_scored_apart_from_the_topic_it_carries():
         # where the results are, what caused it, what the plan aims at
         ("Var finns resultaten från utvärderingen?", "En utvärdering ska göras.", False),
         ("Vad ledde till att planen togs fram?", "Planen ska tas fram.", False),
+        ("Hur kom man fram till perspektiven?", "Perspektiven ska tas fram.", False),
+        ("Vad har utredningen kommit fram till?", "Utredningen ska redovisas.", True),
         ("What did the plan aim to achieve?", "The plan will be evaluated.", False),
         # an aim or a procedure is no outcome
         ("Vilka resultat ska planen ge?", "Planen ska ge bättre samordning.", False),
