@@ -562,7 +562,21 @@ REQUESTED = [
 
 CONTACT_WINDOW = 200  # characters: a contact block lists a person's address and number
 # What a question asks of a person it names, shown only near that name (shows_contact)
-PERSONAL = (EMAIL, PHONE, ROLE)
+# A person's background: what they did before ("Vad jobbade hon med innan?", "Vad har han
+# för bakgrund?") is answered only by a text that speaks of an earlier time near the name;
+# a title line ("Ingmar Ångman – Områdeschef") says what they do now
+_ASKS_BACKGROUND = re.compile(
+    r"\b(bakgrund\w*|yrkesbakgrund|tidigare\s+(?:jobb|arbete|tjänst|roll|uppdrag)\w*|"
+    r"(?:jobbade|arbetade)\b[^?]{0,40}\binnan\b|innan\s+(?:han|hon|hen|de)\s+(?:blev|kom|började|fick)|"
+    r"background|previously|before\s+(?:she|he|they)\s+(?:became|joined|took))",
+    re.I,
+)
+_PERSONAL_PRONOUN = re.compile(r"\b(han|hon|hen|she|he)\b", re.I)  # a project has no "hon"
+BACKGROUND = re.compile(
+    r"\b(tidigare|innan|har arbetat|arbetade|har varit|utbildad|bakgrund|formerly|previously)\b",
+    re.I,
+)
+PERSONAL = (EMAIL, PHONE, ROLE, BACKGROUND)
 
 
 # What ends before a sentence, a list item, a labelled field or a quote begins: a capital
@@ -633,10 +647,15 @@ def shows(want: Wanted, text: str, question: str) -> bool:
 def requested(question: str) -> Wanted | None:
     """The pattern an answer must show when the question names what it wants (what an
     acronym stands for, a named person's role, an e-mail address, a phone number, a weekday,
-    a date, a period, a year, a frequency, opening hours, a meeting's place, an amount)."""
+    a date, a period, a year, a frequency, opening hours, a meeting's place, an amount, a
+    named person's background)."""
     acronym = asked_acronym(question)
     if acronym is not None:
         return Expansion(acronym)
+    if _ASKS_BACKGROUND.search(question) and (
+        people(question) or _PERSONAL_PRONOUN.search(question)
+    ):
+        return BACKGROUND
     if asks_role(question):
         return ROLE
     want = next((want for ask, want in REQUESTED if ask.search(question)), None)

@@ -182,6 +182,10 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
         ("what", "Hur ofta möts grupperna?", "I varje länsdel finns en grupp.", 0.0),  # a place
         ("what", "Hur ofta möts de?", "På varje vårdcentral finns ett team.", 0.0),
         ("what", "Hur ofta möts de?", "De träffas varje tisdag.", 1.0),
+        # a named person's background: an earlier time, not the title they hold now
+        ("what", "Vad jobbade Anna Berg med innan hon blev chef?", "Anna Berg – Områdeschef", 0.0),
+        ("what", "Vad har Anna Berg för bakgrund?", "Anna Berg har tidigare arbetat i Nora.", 1.0),
+        ("what", "Vad har projektet för bakgrund?", "Projektet startade 2019.", 0.0),  # no want
         ("what", "Hur ofta möts de?", "Planen följs upp vart annat år.", 1.0),
         # what the question itself says does not answer it
         ("what", "Ses de varje månad, eller hur ofta?", "De ses varje månad.", 0.0),
