@@ -172,14 +172,26 @@ _FOCUS = re.compile(
 )
 
 
+# "Vem leder nätverket för socialchefer?": a network, a group or a council is named by whom
+# it is for, and only a text that names them answers ("Socialchefer – Ansvarig: …"), not
+# the list of the other networks ("nätverket för ekonomichefer" is none of them)
+_FOCUS_FOR = re.compile(
+    r"\b(?:\w*nätverk\w*|\w*grupp\w*|\w*råd(?:et)?|team\w*)\s+för\s+(?P<rest>[^?,]+)", re.I
+)
+
+
 def focus_word(question: str) -> str | None:
     """What a question asks about, when its first words name it: the first content word after
     "Hur många/Hur stor/Vem är/Vad heter/Vad kostar …" ("Hur stor budget …" -> budget, "Vem
-    är ordförande …" -> ordförande). None when the question does not name it there.
+    är ordförande …" -> ordförande), or in a who-question whom a network or a group is for
+    ("Vem leder nätverket för ekonomichefer?" -> ekonomichefer). None when the question does
+    not name it there.
     "Vilken X"/"Vilka X" are left out: the answer names a member of X ("Vilken yrkesgrupp …"
     -> dietister), rarely the word X; so is "Vad är …", whose next word is as often an adverb
     or a frame ("egentligen", "tanken med") as the thing asked about."""
     m = _FOCUS.match(question)
+    if not m:
+        m = _FOCUS_FOR.search(question) if question_kind(question) == "who" else None
     if not m:
         return None
     words = re.findall(r"[\wåäöÅÄÖé-]+", m.group("rest").lower())

@@ -358,6 +358,10 @@ def test_a_persons_role_stands_near_the_name(question, text, shown):
         ("vilket datum var workshopen?", None),
         ("Vad gör nätverket?", None),
         ("Vad är egentligen tanken med färdplanen?", None),  # "Vad är" names no focus
+        # whom a network or a group is for, in a who-question
+        ("Vem leder nätverket för ekonomichefer?", "ekonomichefer"),
+        ("Vem håller i länsnätverket för elevhälsans chefer?", "elevhälsans"),
+        ("Vad gör nätverket för socialchefer?", None),  # not who
     ],
 )
 def test_the_focus_a_question_names(question, focus):
