@@ -45,7 +45,9 @@ from .scoring import (
     UnitScorer,
     Vocabulary,
     add_relative_features,
+    asked_terms,
     matched,
+    novelty,
     unit_bag,
     unit_features,
 )
@@ -272,7 +274,8 @@ class ExtractiveAnswerer:
             top_dense=top_dense,
             dense_margin=margin,
             shape_missing=shape_missing,
-            novel=lead.novel,
+            # only the leading unit's novelty is evidence: the ranking does not use it
+            novel=novelty(unit.text, asked_terms(question, q_terms)),
             kind=kind,
         )
 

@@ -32,14 +32,26 @@ _LIST = re.compile(
 )
 _COUNT = re.compile(r"\bhur (många|mycket|stor|stora)\b|\bantal\b|\bhow (many|much)\b", re.I)
 _WHY = re.compile(r"^\s*(och\s+)?(varför|why)\b|\bvad är (syftet|målet|poängen)\b|\bsyftet\b", re.I)
+
+
+def _with_folded(words: list[str]) -> frozenset[str]:
+    """The words as written and as typed without å/ä/ö ("nådde", "nadde")."""
+    return frozenset(w for word in words for w in (word, fold_diacritics(word)))
+
+
 # How something is done: "hur" before a verb ("Hur ska planen följas upp?", "Hur ansöker
 # man?", "Hur går det till?"). Before an adjective or an adverb it asks a degree: how many,
 # how long, how often, how important (Swedish grammars' "hur + adjektiv/adverb"); these are
 # the degree words questions use, typed with or without å/ä/ö
-_DEGREE = (
-    r"många|manga|mycket|stor|stort|stora|länge|lange|lång|långt|långa|lang|langt|langa|"
-    r"ofta|gammal|gammalt|gamla|bra|dåligt|daligt|nära|nara|snabbt|tidigt|sent|dyr|dyrt|"
-    r"viktig|viktigt|viktiga|svårt|svart|lätt|latt|vanligt|stor del"
+_DEGREE = "|".join(
+    sorted(
+        _with_folded(
+            ["många", "mycket", "stor", "stort", "stora", "länge", "lång", "långt", "långa"]
+            + ["ofta", "gammal", "gammalt", "gamla", "bra", "dåligt", "nära", "snabbt"]
+            + ["tidigt", "sent", "dyr", "dyrt", "viktig", "viktigt", "viktiga", "svårt"]
+            + ["lätt", "vanligt", "stor del"]
+        )
+    )
 )
 _HOW = re.compile(
     rf"^\s*(och\s+|men\s+)?(hur\s+(?!(?:{_DEGREE})\b)\w|på vilket sätt\b|pa vilket satt\b)|"
@@ -790,15 +802,14 @@ def years_asked(question: str) -> set[int]:
 # or a subjunction ("Vem tog över …", "… när den gick ut 2022"); a yes/no question puts it
 # first ("Nådde Sverige målet …?"). "Vilka planerade insatser …" has its verb later: the
 # word after "vilka" is no verb, often a participle used as an adjective
-_BEFORE_VERB = frozenset(["vem", "vad", "var", "när", "nar", "hur", "varför", "varfor", "som"])
+_BEFORE_VERB = _with_folded(["vem", "vad", "var", "när", "hur", "varför", "som"])
 # a subordinate clause puts its subject first ("… när handlingsplanen gick ut 2025")
 _SUBJUNCTIONS = frozenset(["när", "nar", "som", "om", "då", "sedan"])
 # Past forms of strong and irregular verbs (typed with and without å/ä/ö); weak verbs'
 # past ends in -ade/-de/-te/-dde, their past passive in -des/-tes (see _is_past)
-_PAST_FORMS = frozenset(
-    ["blev", "var", "kom", "gick", "fick", "tog", "gjorde", "nådde", "nadde", "hände"]
-    + ["hande", "hölls", "holls", "sa", "sade", "gav", "såg", "sag", "fanns", "valdes"]
-    + ["antogs", "drog"]
+_PAST_FORMS = _with_folded(
+    ["blev", "var", "kom", "gick", "fick", "tog", "gjorde", "nådde", "hände", "hölls", "sa"]
+    + ["sade", "gav", "såg", "fanns", "valdes", "antogs", "drog"]
 )
 _ENGLISH_PAST = re.compile(r"\b(?:did|was|were|became|happened)\b", re.I)
 # A year the question gives as a deadline, a target or a plan's year ("till år 2025",

@@ -73,7 +73,6 @@ class Scored:
     defining: bool = False  # "Vad är X?" and the unit defines X
     lead: Unit | None = None  # the previous sentence, when the unit points back to it
     follow: Unit | None = None  # the next unit, when this one announces it
-    novel: float = 0.0  # how much the unit says beyond the question (novelty)
     score: float = 0.0
     features: dict[str, float] = field(default_factory=dict)
 
@@ -260,7 +259,6 @@ class UnitScorer:
         total = sum(q.weight for q in q_terms) or 1.0
         own_total = sum(q.weight for q in own_terms or []) or 1.0
         target = defined_term(question) if kind == "define" else None
-        asked = asked_terms(question, q_terms)
         out: list[Scored] = []
         passage = {h.chunk.chunk_id: h.dense_similarity or 0.0 for h in hits}
         for chunk, rank in self.candidates(hits):
@@ -299,7 +297,6 @@ class UnitScorer:
                     shape=shape(kind, unit.text, unit.kind == "list", question),
                     defining=bool(target) and defines(target, unit.text),
                     lead=lead[0] if lead else None,
-                    novel=novelty(unit.text, asked),
                 )
                 out.append(last)
                 if unit.kind == "sentence":
