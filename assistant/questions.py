@@ -34,6 +34,11 @@ _COUNT = re.compile(r"\bhur (många|mycket|stor|stora)\b|\bantal\b|\bhow (many|m
 _WHY = re.compile(r"^\s*(och\s+)?(varför|why)\b|\bvad är (syftet|målet|poängen)\b|\bsyftet\b", re.I)
 
 
+def _typed_either_way(pattern: str) -> re.Pattern:
+    """A question pattern that also matches the question typed without å/ä/ö."""
+    return re.compile(f"{pattern}|{fold_diacritics(pattern)}", re.I)
+
+
 def _with_folded(words: list[str]) -> frozenset[str]:
     """The words as written and as typed without å/ä/ö ("nådde", "nadde")."""
     return frozenset(w for word in words for w in (word, fold_diacritics(word)))
@@ -488,10 +493,6 @@ def _initials_of(word: str, depth: int) -> list[frozenset[str]]:
     return [options for part in parts for options in _initials_of(part, depth - 1)]
 
 
-# What an answer must show: a pattern, or an acronym's expansion (both have `finditer`)
-Wanted = re.Pattern | Expansion
-
-
 def asked_acronym(question: str) -> str | None:
     """The acronym whose meaning the question asks ("Vad står FaR för?", "KCRD, vad står det
     för?", "What does SIP stand for?"), or None."""
@@ -500,6 +501,56 @@ def asked_acronym(question: str) -> str | None:
         if any(re.search(p.format(a=a), question, re.I) for p in _ASKS_EXPANSION):
             return m.group(0)
     return None
+
+
+# How to take part in something: sign up, apply, register, the form or the link to use. The
+# sources describe the collaboration rather than its procedures, and a unit that names the
+# network or the agreement asked about does not say how to join it: only a text that speaks
+# of signing up or applying, or gives a form, an e-service or a web address, answers.
+PROCEDURE = re.compile(
+    r"\b(anmäl\w*|ansök\w*|sök(?:a|er|s|te)\b|registrer\w*|blankett\w*|formulär\w*|"
+    r"e-tjänst\w*|länk\w*|sign(?:s|ed)?\s+up|register\w*|appl(?:y|ies|ication)\b|"
+    r"links?\b)|https?://|\bwww\.",
+    re.I,
+)
+_ASKS_PROCEDURE = _typed_either_way(
+    r"\bhur\b[^?.,]{0,40}?\b(?:anmäl\w*|ansök\w*|söker|söka|registrerar|registrera)\b|"
+    r"\b(?:blankett\w*|formulär\w*|e-tjänst\w*|länk\w*)\b|"
+    r"\bhow\b[^?.,]{0,40}?\b(?:sign\s+up|register|apply|join)\b|\blinks?\b"
+)
+# The next occurrence of something ("nästa möte", "kommande workshop"): static documents
+# rarely know it, and only a text that speaks of the next or coming one answers
+NEXT = re.compile(r"\b(nästa|kommande|härnäst|next|upcoming)\b", re.I)
+_ASKS_NEXT = _typed_either_way(r"\b(nästa|kommande|next|upcoming)\s+\w+")
+# Whether something goes on after its period: extended, continued, made permanent. Only a
+# text that speaks of extending or continuing it answers; the description of the project
+# or the agreement does not.
+CONTINUATION = re.compile(
+    r"\b(förläng\w*|fortsätt\w*|fortgå\w*|permanent\w*|ordinarie|extend\w*|extension|"
+    r"continu\w*|renew\w*)\b",
+    re.I,
+)
+# asked yes or no ("Kommer avtalet att förlängas?", "Ska projektet bli permanent?"); "Vad
+# förlängdes 2016?" asks what, and a text that says so in other words answers it
+_ASKS_CONTINUATION = _typed_either_way(
+    r"^\s*(?:och\s+|and\s+)?(?!(?:vem|vems|vad|vilk\w*|när|hur|varför|var|vart|who|what|"
+    r"which|when|how|why|where)\b)\w+\b[^?]*?" + CONTINUATION.pattern
+)
+_AFTER_YEAR = re.compile(
+    r"\b(?:efter|after|beyond|bortom)\s+(?:år\s+|the\s+year\s+)?((?:19|20)\d{2})\b", re.I
+)
+
+
+@dataclass(frozen=True)
+class Later:
+    """What shows a time after a year the question names ("Vad händer efter 2029?"): a later
+    year in the text. A text about the period up to that year says nothing of what follows.
+    Has `finditer` like a compiled pattern."""
+
+    year: int
+
+    def finditer(self, text: str) -> list[re.Match]:
+        return [m for m in YEAR.finditer(text) if int(m.group(0)) > self.year]
 
 
 # A person's role: Swedish titles are compounds on a few heads ("Projektledare",
@@ -567,6 +618,9 @@ REQUESTED = [
     ),
     # what something costs is answered by a sum of money
     (re.compile(r"\b(kost(a|ar|ade|at|nad\w*)|pris\w*|budget\w*|cost\w*|price)\b", re.I), AMOUNT),
+    (_ASKS_PROCEDURE, PROCEDURE),
+    (_ASKS_NEXT, NEXT),
+    (_ASKS_CONTINUATION, CONTINUATION),
     # a comparison with something else ("… vanligare här än i Stockholm?", "Hur ligger vi
     # till jämfört med riket?") is answered only by a text that compares; not a threshold
     # ("fler än tio"), "än så länge" (yet) or "mer än" (besides)
@@ -583,6 +637,14 @@ REQUESTED = [
     ),
 ]
 
+
+# What an answer must show: a pattern, an acronym's expansion or a later year (each has
+# `finditer`)
+Wanted = re.Pattern | Expansion | Later
+
+# Wants a text shows in the question's own words: a comparison, a procedure, the next
+# occurrence, a continuation
+SAID_AS_ASKED = (COMPARISON, PROCEDURE, NEXT, CONTINUATION)
 
 CONTACT_WINDOW = 200  # characters: a contact block lists a person's address and number
 # What a question asks of a person it names, shown only near that name (shows_contact)
@@ -661,7 +723,8 @@ def _surname(name: str) -> str:
 def shows(want: Wanted, text: str, question: str) -> bool:
     """Whether the text shows what the question asks for, other than what the question itself
     says ("Träffas de varje månad, eller hur ofta?" is not answered by "varje månad")."""
-    if want is COMPARISON:  # "Mår flickor sämre än pojkar?" — "Flickor mår sämre än pojkar."
+    if want in SAID_AS_ASKED:  # "Mår flickor sämre än pojkar?" — "Flickor mår sämre än
+        # pojkar."; "När är nästa möte?" — "Nästa möte hålls …"
         return bool(want.search(text))
     asked = question.lower()
     return any(m.group(0).lower() not in asked for m in want.finditer(text))
@@ -685,6 +748,8 @@ def requested(question: str) -> Wanted | None:
     want = next((want for ask, want in REQUESTED if ask.search(question)), None)
     if want is COMPARISON and question_kind(question) != "what":
         return None  # "Varför … jämfört med …?" asks for a reason; the comparison is given
+    if want is None and (after := _AFTER_YEAR.search(question)):
+        return Later(int(after.group(1)))
     return want
 
 

@@ -969,6 +969,71 @@ def test_other_questions_ask_for_no_comparison(question):
 
 
 @pytest.mark.parametrize(
+    ("question", "text", "shown"),
+    [
+        # how to take part: only a text about signing up, applying, a form or a link answers
+        (
+            "Hur anmäler jag mig till nätverket för vård- och omsorgschefer?",
+            "• Vård- och omsorgschefer – Ansvarig: Emma Svanberg",
+            False,
+        ),
+        (
+            "kan jag som kurator gå med i SAMPOS-nätverket, hur anmäler man sig?",
+            "Anmälan görs till nätverkets samordnare.",
+            True,
+        ),
+        ("Hur söker en förening bidrag?", "Föreningar kan ansöka om bidrag hos regionen.", True),
+        ("Vilken blankett ska jag använda?", "SIP ska erbjudas när insatser behövs.", False),
+        ("finns det en länk till protokollen", "Nedan hittar du protokoll från gruppen.", False),
+        ("finns det en länk till protokollen", "Protokollen: www.regionorebrolan.se/p", True),
+        ("Hur anmaler jag mig till workshopen?", "Anmälan sker via e-tjänsten.", True),  # no åäö
+        # the next occurrence: only a text about the next or coming one answers
+        ("När är nästa möte i rådet?", "Rådet sammanträder fyra gånger per år.", False),
+        ("När är nästa möte i rådet?", "Nästa möte hålls den 3 maj.", True),
+        ("nar ar nasta mote i radet", "Nästa möte hålls den 3 maj.", True),
+        # whether something goes on after its period: only a text about continuing answers
+        (
+            "Kommer överenskommelserna att förlängas efter 2029?",
+            "Överenskommelserna gäller 2024–2029.",
+            False,
+        ),
+        ("Ska Cross fortsätta som ordinarie verksamhet?", "Cross pågick 2019–2022.", False),
+        ("Har modellen införts permanent?", "Modellen har permanentats i tre kommuner.", True),
+        ("Will the agreements be extended?", "Överenskommelserna förlängs till 2033.", True),
+        # a time after a year the question names: only a later year answers
+        ("Vad händer med överenskommelserna efter 2029?", "De gäller 2024–2029.", False),
+        ("Vilken plan gäller efter 2022?", "En ny plan gäller 2023–2026.", True),
+    ],
+)
+def test_a_procedure_the_next_time_or_a_continuation_is_answered_only_by_a_text_about_it(
+    question, text, shown
+):
+    from assistant.questions import requested, shows
+
+    want = requested(question)
+    assert want is not None
+    assert shows(want, text, question) is shown
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vem leder nätverket för socialchefer?",
+        "What was extended in the 2016–2018 version of the action plan?",  # asks what
+        "Vad ska fortsätta utvecklas enligt planen?",
+        "Vilka insatser ska förlängas?",
+        "Hur många kommuner finns det i länet?",
+        "Vem ska jag kontakta om nätverket?",
+    ],
+)
+def test_other_questions_ask_for_no_procedure_next_time_or_continuation(question):
+    from assistant.questions import CONTINUATION, NEXT, PROCEDURE, Later, requested
+
+    want = requested(question)
+    assert want not in (PROCEDURE, NEXT, CONTINUATION) and not isinstance(want, Later)
+
+
+@pytest.mark.parametrize(
     ("question", "text", "value"),
     [
         # a unit that only repeats the question says nothing new
