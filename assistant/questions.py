@@ -642,9 +642,17 @@ REQUESTED = [
 # `finditer`)
 Wanted = re.Pattern | Expansion | Later
 
+# What a text reports as found or come to ("Utvärderingen visade …", "Utredningen kom fram
+# till …", "… har resulterat i"): what answers a question after an outcome (asks_outcome);
+# a text about the evaluation's plan or the project's aim does not
+RESULT = re.compile(
+    r"\b(visade|visar|visat|framkom\w*|konstater\w*|slutsats\w*|resulter\w*|påvisa\w*|"
+    r"kom(?:mit)?\s+fram\s+till|pekar\s+på|showed|shows|found|conclu\w*|resulted)\b",
+    re.I,
+)
 # Wants a text shows in the question's own words: a comparison, a procedure, the next
-# occurrence, a continuation
-SAID_AS_ASKED = (COMPARISON, PROCEDURE, NEXT, CONTINUATION)
+# occurrence, a continuation, a result
+SAID_AS_ASKED = (COMPARISON, PROCEDURE, NEXT, CONTINUATION, RESULT)
 
 CONTACT_WINDOW = 200  # characters: a contact block lists a person's address and number
 # What a question asks of a person it names, shown only near that name (shows_contact)
@@ -750,6 +758,8 @@ def requested(question: str) -> Wanted | None:
         return None  # "Varför … jämfört med …?" asks for a reason; the comparison is given
     if want is None and (after := _AFTER_YEAR.search(question)):
         return Later(int(after.group(1)))
+    if want is None and asks_outcome(question):
+        return RESULT
     return want
 
 
@@ -1028,7 +1038,7 @@ DONE = re.compile(
 _ASKS_OUTCOME = re.compile(
     r"\b(?:visade|har\s+(?:\w+\s+){0,3}visat|"
     # what they came to, not how they came to it ("Hur kom man fram till perspektiven?")
-    r"(?:vad|vilk\w*)\s+(?:\w+\s+){0,4}kom(?:mit)?\s+(?:\w+\s+){0,3}fram\s+till|"
+    r"(?:vad|vilk\w*)\s+(?:\w+\s+){0,4}kom(?:mit)?\s+(?:\w+\s+){0,8}fram\s+till|"
     r"föll\s+(?:\w+\s+){0,3}ut|resultat(?:et|en)?\s+(?:blev|var|visade|gav)|"
     r"(?:vad|hur)\s+(?:blev|var)\s+(?:\w+\s+)?(?:resultat|utfall|effekt)(?:et|en|erna|er)?|"
     r"hur\s+gick\s+det\s+(?:för|med)|what\s+did\s+(?:\w+\s+){1,4}(?:show|find)|"

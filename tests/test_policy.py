@@ -1000,12 +1000,25 @@ def test_other_questions_ask_for_no_comparison(question):
         ("Ska Cross fortsätta som ordinarie verksamhet?", "Cross pågick 2019–2022.", False),
         ("Har modellen införts permanent?", "Modellen har permanentats i tre kommuner.", True),
         ("Will the agreements be extended?", "Överenskommelserna förlängs till 2033.", True),
+        # an outcome: only a text that reports what was found or come to answers
+        ("Vad visade utvärderingen av planen?", "En utvärderingsplan ska utformas.", False),
+        ("Vad visade utvärderingen av planen?", "Utvärderingen visade att målen nåtts.", True),
+        (
+            "Vad kom de tre rapporterna om tidigt stöd till vuxna fram till?",
+            "Med tidigt stöd avses i utredningen selektiva insatser.",
+            False,
+        ),
+        (
+            "Vad kom de tre rapporterna om tidigt stöd till vuxna fram till?",
+            "Rapporterna konstaterar att stödet behöver samordnas.",
+            True,
+        ),
         # a time after a year the question names: only a later year answers
         ("Vad händer med överenskommelserna efter 2029?", "De gäller 2024–2029.", False),
         ("Vilken plan gäller efter 2022?", "En ny plan gäller 2023–2026.", True),
     ],
 )
-def test_a_procedure_the_next_time_or_a_continuation_is_answered_only_by_a_text_about_it(
+def test_a_procedure_next_time_continuation_or_result_is_answered_only_by_a_text_saying_it(
     question, text, shown
 ):
     from assistant.questions import requested, shows
@@ -1024,13 +1037,15 @@ def test_a_procedure_the_next_time_or_a_continuation_is_answered_only_by_a_text_
         "Vilka insatser ska förlängas?",
         "Hur många kommuner finns det i länet?",
         "Vem ska jag kontakta om nätverket?",
+        "Hur kom man fram till perspektiven?",  # how they came to it, not what
+        "Vilka resultat ska planen ge?",  # an aim
     ],
 )
-def test_other_questions_ask_for_no_procedure_next_time_or_continuation(question):
-    from assistant.questions import CONTINUATION, NEXT, PROCEDURE, Later, requested
+def test_other_questions_ask_for_no_procedure_next_time_continuation_or_result(question):
+    from assistant.questions import CONTINUATION, NEXT, PROCEDURE, RESULT, Later, requested
 
     want = requested(question)
-    assert want not in (PROCEDURE, NEXT, CONTINUATION) and not isinstance(want, Later)
+    assert want not in (PROCEDURE, NEXT, CONTINUATION, RESULT) and not isinstance(want, Later)
 
 
 @pytest.mark.parametrize(
