@@ -168,8 +168,14 @@ class QueryExpander:
             ]
             joined = "-".join(f or p for f, p in zip(fixed, parts, strict=True))
             return joined if joined != word else None
-        if not is_swedish(word):  # a typo: the corpus spelling replaces it
-            return self.closest(word, TYPO_CUTOFF, folded=True)
+        if not is_swedish(word):
+            # a word typed without å/ä/ö is the word it spells ("nasta" is "nästa"), also
+            # when the corpus lacks it, not a typo of a corpus word near it ("närmsta")
+            if not has_diacritics(word) and fold_diacritics(word) not in self._by_folded:
+                meant = commonest_with_diacritics(word)
+                if meant is not None:
+                    return meant
+            return self.closest(word, TYPO_CUTOFF, folded=True)  # a typo: the corpus spelling
         if not is_lexicon_word(word):  # only a compound guess: a near-identical corpus word
             return self.closest(word, VARIANT_CUTOFF, folded=True)  # is the likelier spelling
         return None

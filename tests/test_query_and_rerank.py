@@ -64,6 +64,21 @@ def test_the_question_is_read_as_typed_and_searched_with_diacritics():
     assert (corrected, searched) == ("Vilket ar antogs planen?", "Vilket är antogs planen?")
 
 
+@pytest.mark.parametrize(
+    ("question", "corrected"),
+    [
+        # typed without å/ä/ö, a word the corpus lacks is the Swedish word it spells, not the
+        # corpus word nearest to it ("närmsta")
+        ("nar ar nasta mote?", "nar ar nästa mote?"),
+        ("Vilka är natverken?", "Vilka är nätverken?"),  # the corpus spells it
+        ("Är omställnigen klar?", "Är omställningen klar?"),  # a typo: the corpus spelling
+    ],
+)
+def test_a_word_typed_without_diacritics_is_corrected_to_the_word_it_spells(question, corrected):
+    vocabulary = VOCABULARY | {"närmsta"}
+    assert QueryExpander(GLOSSARY, vocabulary).correct(question) == corrected
+
+
 def test_correction_adds_nothing():
     expander = QueryExpander([Term("SIP", "Samordnad individuell plan", "c", "d", "t")], {"varför"})
     assert expander.correct("Varfor behövs en SIP?") == "Varför behövs en SIP?"
