@@ -358,6 +358,7 @@ _PASSAGES = [
     "Ansvarig: Tarja Nordling. Projektet Cherries leds av Region Örebro län.",
     "Länsdelen Söder ligger i Örebro län, och vår E-post finns här.",
     "Vi i Örebro län och regionen samverkar. Här finns Nordling och Cherries igen.",
+    "Kommunerna: Askersund, Degerfors och Nora. Individ- och familjeomsorg ingår.",
 ]
 
 
@@ -368,7 +369,12 @@ _PASSAGES = [
         ("lekeberg", True),
         ("nordling", True),  # after a field's colon only "Tarja" starts the field
         ("cherries", True),  # "Projektet" starts the sentence, "Cherries" does not
-        ("tarja", False),  # starts the field: its capital says nothing
+        # at a field's or a sentence's start the common-word test decides
+        ("tarja", True),
+        ("askersund", True),  # first in a list after a colon
+        ("projektet", False),
+        ("individ-", False),  # half of a compound written out
+        ("individ", False),
         ("region", False),  # also written in lower case
         ("söder", False),  # capitalised inside a sentence, but a common Swedish word
         ("e-post", False),  # capitalised inside a sentence, but led by a single letter
