@@ -508,13 +508,17 @@ def names(text: str) -> list[str]:
 
 
 _WORDS = re.compile(r"[\w-]+")  # \w is Unicode: å, ä, ö and é are word characters
+# Where a capital says nothing about a name: a sentence, a line, a list item, a field after a
+# dash or colon, a parenthesis
+_STARTS = re.compile(r"[.?!:;•–(\n]\s*|\s-\s")
 
 
 def proper_names(texts: Iterable[str]) -> frozenset[str]:
     """The words a corpus of passages writes only capitalised, never in lower case: its
     places, people and projects ("laxå", "nordling", "cherries"). At the start of a
-    sentence, line or field a capital says nothing, and there the common-word test decides
-    ("Askersund" first in a list after a colon is a name; "Projektet" is not). Not a word it
+    sentence, line or field a capital says nothing: there a word counts only when hunspell-sv
+    lists it as a name ("Askersund" first in a list after a colon; not "Projektet" nor
+    "Hälsogapet"). Not a word it
     also writes in lower case ("Region" in "Region Örebro län"), a common Swedish word
     ("Söder", "Ansvarig:" after a dash), a word led by an acronym or a letter ("E-post",
     "HBTQ-personer"; acronyms are names()'s), nor a name in more than a quarter of the
@@ -527,15 +531,16 @@ def proper_names(texts: Iterable[str]) -> frozenset[str]:
     for text in texts:
         passages += 1
         words: set[str] = set()
-        for word in _WORDS.findall(text):
-            head = word.split("-")[0]
-            if word[:1].islower():
-                lower.add(word)
-            elif word[:1].isupper() and len(head) > 1 and not head.isupper():
-                if word.endswith("-"):  # "Individ- och familjeomsorg": half a compound
-                    continue
-                capital.add(word)
-                words.add(word.lower())
+        for part in _STARTS.split(text):
+            for i, word in enumerate(_WORDS.findall(part)):
+                head = word.split("-")[0]
+                if word[:1].islower():
+                    lower.add(word)
+                elif word[:1].isupper() and len(head) > 1 and not head.isupper():
+                    if i == 0 and word not in _lexicon().names:  # its capital says nothing
+                        continue
+                    capital.add(word)
+                    words.add(word.lower())
         spread.update(words)
     found = {w.lower() for w in capital if w.lower() not in lower and not is_common_word(w)}
     return frozenset(w for w in found if spread[w] <= passages / 4)

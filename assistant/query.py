@@ -169,15 +169,24 @@ class QueryExpander:
             joined = "-".join(f or p for f, p in zip(fixed, parts, strict=True))
             return joined if joined != word else None
         if not is_swedish(word):
-            # a word typed without å/ä/ö is the word it spells ("nasta" is "nästa"), also
-            # when the corpus lacks it, not a typo of a corpus word near it ("närmsta")
-            if not has_diacritics(word) and fold_diacritics(word) not in self._by_folded:
-                meant = commonest_with_diacritics(word)
-                if meant is not None:
-                    return meant
-            return self.closest(word, TYPO_CUTOFF, folded=True)  # a typo: the corpus spelling
+            # a typo: the corpus spelling replaces it, unless it is a word typed without
+            # å/ä/ö that the corpus lacks
+            return self._spelled(word) or self.closest(word, TYPO_CUTOFF, folded=True)
         if not is_lexicon_word(word):  # only a compound guess: a near-identical corpus word
             return self.closest(word, VARIANT_CUTOFF, folded=True)  # is the likelier spelling
+        return None
+
+    def _spelled(self, word: str) -> str | None:
+        """The Swedish word a word typed without å/ä/ö spells when the corpus lacks it and one
+        spelling is CLEAR_WINNER commoner than any other ("nasta" is "nästa", not the
+        corpus's "närmsta"; "arliga" is as often "årliga" as "ärliga": None)."""
+        if has_diacritics(word) or fold_diacritics(word) in self._by_folded:
+            return None
+        options = sorted((o for o in spellings(word)[1:] if is_swedish(o)), key=frequency)[::-1]
+        if len(options) == 1 or (
+            options and frequency(options[0]) >= frequency(options[1]) + CLEAR_WINNER
+        ):
+            return options[0]
         return None
 
     def _valid(self, part: str) -> bool:

@@ -34,9 +34,20 @@ _COUNT = re.compile(r"\bhur (många|mycket|stor|stora)\b|\bantal\b|\bhow (many|m
 _WHY = re.compile(r"^\s*(och\s+)?(varför|why)\b|\bvad är (syftet|målet|poängen)\b|\bsyftet\b", re.I)
 
 
-def _typed_either_way(pattern: str) -> re.Pattern:
-    """A question pattern that also matches the question typed without å/ä/ö."""
-    return re.compile(f"{pattern}|{fold_diacritics(pattern)}", re.I)
+@dataclass(frozen=True)
+class _EitherWay:
+    """A question pattern that also matches the question typed without å/ä/ö, or partly
+    without them ("nar ar nästa mote" once the corrector has restored one word)."""
+
+    pattern: re.Pattern
+    folded: re.Pattern
+
+    def search(self, question: str) -> re.Match | None:
+        return self.pattern.search(question) or self.folded.search(fold_diacritics(question))
+
+
+def _typed_either_way(pattern: str) -> _EitherWay:
+    return _EitherWay(re.compile(pattern, re.I), re.compile(fold_diacritics(pattern), re.I))
 
 
 def _with_folded(words: list[str]) -> frozenset[str]:
@@ -507,37 +518,63 @@ def asked_acronym(question: str) -> str | None:
 # sources describe the collaboration rather than its procedures, and a unit that names the
 # network or the agreement asked about does not say how to join it: only a text that speaks
 # of signing up or applying, or gives a form, an e-service or a web address, answers.
+_SIGN_UP = r"anmäl\w*|ansök\w*|sök(?:a|er|s|te)|registrera(?:r)?(?=\s+(?:dig|er|sig|mig|oss))|bli\w*\s+medlem|gå\s+med"
+_LINK = r"(?:en|någon|vilken)\s+länk\b|\blänk(?:en|ar|arna)?\s+(?:till|nedan|här)"
 PROCEDURE = re.compile(
-    r"\b(anmäl\w*|ansök\w*|sök(?:a|er|s|te)\b|registrer\w*|blankett\w*|formulär\w*|"
-    r"e-tjänst\w*|länk\w*|sign(?:s|ed)?\s+up|register\w*|appl(?:y|ies|ication)\b|"
-    r"links?\b)|https?://|\bwww\.",
+    rf"\b(?:{_SIGN_UP}|blankett\w*|formulär\w*|e-tjänst\w*|{_LINK}|sign(?:s|ed)?\s+up)\b|"
+    r"https?://|\bwww\.|\b[\w-]+\.(?:se|nu|com|org)/",
     re.I,
 )
 _ASKS_PROCEDURE = _typed_either_way(
-    r"\bhur\b[^?.,]{0,40}?\b(?:anmäl\w*|ansök\w*|söker|söka|registrerar|registrera)\b|"
-    r"\b(?:blankett\w*|formulär\w*|e-tjänst\w*|länk\w*)\b|"
-    r"\bhow\b[^?.,]{0,40}?\b(?:sign\s+up|register|apply|join)\b|\blinks?\b"
+    # "Hur anmäler jag mig …?", "Var söker man …?", "Kan jag anmäla mig …?", not a degree
+    # ("Hur många ansökningar …?") nor a relative clause ("… kommunerna som söker medel")
+    rf"\b(?:hur|var|vart|kan|får)\s+(?!(?:{_DEGREE})\b)(?:\w+\s+){{0,3}}?(?:{_SIGN_UP})\s+"
+    r"(?:jag|man|vi|ni|du|en|mig|sig|oss|medlem)\b|\bhur\s+går\s+(?:anmälan|ansökan)\b|"
+    r"\bhur\s+blir\s+(?:jag|man|vi|en)\s+medlem\b|"
+    r"\b(?:kan|får)\s+(?:jag|man|vi|en)\s+(?:bli\s+medlem|gå\s+med)\b|"
+    rf"\b(?:blankett\w*|formulär\w*|e-tjänst\w*)\b|\b{_LINK}\b|"
+    r"\bhow\s+(?:do|can|should)\s+(?:i|we|you|one)\s+(?:sign\s+up|register|apply|join)\b"
 )
-# The next occurrence of something ("nästa möte", "kommande workshop"): static documents
-# rarely know it, and only a text that speaks of the next or coming one answers
-NEXT = re.compile(r"\b(nästa|kommande|härnäst|next|upcoming)\b", re.I)
-_ASKS_NEXT = _typed_either_way(r"\b(nästa|kommande|next|upcoming)\s+\w+")
+# The next occurrence of a meeting or an event ("nästa möte", "kommande workshop"): static
+# documents rarely know it, and only a text that speaks of the next one answers ("nästa
+# möte hålls …"), not "se nästa sida" or "kommande år"
+_NEXT = r"nästa|kommande|next|upcoming"
+_OCCASION = (
+    r"\w*möte\w*|\w*träff\w*|sammanträde\w*|konferens\w*|utbildning\w*|workshop\w*|"
+    r"tillfälle\w*|gång|revidering\w*|meeting\w*|session\w*|conference\w*"
+)
+NEXT = re.compile(rf"\b(?:{_NEXT})\s+(?:\w+\s+)?(?:{_OCCASION})\b|\bhärnäst\b", re.I)
+_ASKS_NEXT = _typed_either_way(NEXT.pattern)
 # Whether something goes on after its period: extended, continued, made permanent. Only a
 # text that speaks of extending or continuing it answers; the description of the project
 # or the agreement does not.
 CONTINUATION = re.compile(
-    r"\b(förläng\w*|fortsätt\w*|fortgå\w*|permanent\w*|ordinarie|extend\w*|extension|"
-    r"continu\w*|renew\w*)\b",
+    r"\b(förläng\w*|fortsätt\w*|fortgå\w*|permanent\w*|(?:bli\w*|som)\s+(?:en\s+)?ordinarie|"
+    r"extend(?:s|ed)?\b(?!\s+to\b)|extension|continu(?:e|es|ed|ing|ation)|renew\w*)\b",
     re.I,
 )
-# asked yes or no ("Kommer avtalet att förlängas?", "Ska projektet bli permanent?"); "Vad
-# förlängdes 2016?" asks what, and a text that says so in other words answers it
-_ASKS_CONTINUATION = _typed_either_way(
-    r"^\s*(?:och\s+|and\s+)?(?!(?:vem|vems|vad|vilk\w*|när|hur|varför|var|vart|who|what|"
-    r"which|when|how|why|where)\b)\w+\b[^?]*?" + CONTINUATION.pattern
+# asked yes or no ("Kommer avtalet att förlängas?", "Förlängs avtalet?", "Ska projektet bli
+# permanent?"); "Vad förlängdes 2016?" asks what, and a text that says so in other words
+# answers it. Not typed without å/ä/ö: "fortsatt" ("still") is a word of its own, and the
+# corrector restores "forlangs"
+_ASKS_CONTINUATION = re.compile(
+    r"^\s*(?:och\s+|and\s+)?(?:(?:kommer|ska|skall|blir|blev|har|hade|är|var|will|would|is|"
+    r"are|was|were|has|have|does|did)\b[^?]*?)?" + CONTINUATION.pattern,
+    re.I,
 )
+# Who or what came after someone or something ("Vem efterträdde …?", "Vad ersattes planen
+# av?", "Vilket projekt tog vid efter Cherries?"): only a text that speaks of succeeding or
+# replacing answers; the text about the one before does not
+SUCCESSION = re.compile(
+    r"\b(efterträd\w*|ersatt\w*|ersätt\w*|tog\s+(?:över|vid)|tar\s+(?:över|vid)|tagit\s+över|"
+    r"tillträd\w*|successor\w*|succeed\w*|replac\w*|took\s+over|takes\s+over)\b|"
+    r"\b(?:efter|after)\s+(?-i:[A-ZÅÄÖ])\w+",  # "Efter Anna Berg kom Per Ek."
+    re.I,
+)
+# "efter 2029", not "efter 2019 års revidering"
 _AFTER_YEAR = re.compile(
-    r"\b(?:efter|after|beyond|bortom)\s+(?:år\s+|the\s+year\s+)?((?:19|20)\d{2})\b", re.I
+    r"\b(?:efter|after|beyond|bortom)\s+(?:år\s+|the\s+year\s+)?((?:19|20)\d{2})\b(?!\s+års\b)",
+    re.I,
 )
 
 
@@ -619,8 +656,9 @@ REQUESTED = [
     # what something costs is answered by a sum of money
     (re.compile(r"\b(kost(a|ar|ade|at|nad\w*)|pris\w*|budget\w*|cost\w*|price)\b", re.I), AMOUNT),
     (_ASKS_PROCEDURE, PROCEDURE),
+    (_ASKS_CONTINUATION, CONTINUATION),  # before NEXT: "Fortsätter projektet nästa år?"
     (_ASKS_NEXT, NEXT),
-    (_ASKS_CONTINUATION, CONTINUATION),
+    (_typed_either_way(SUCCESSION.pattern), SUCCESSION),
     # a comparison with something else ("… vanligare här än i Stockholm?", "Hur ligger vi
     # till jämfört med riket?") is answered only by a text that compares; not a threshold
     # ("fler än tio"), "än så länge" (yet) or "mer än" (besides)
@@ -646,13 +684,13 @@ Wanted = re.Pattern | Expansion | Later
 # till …", "… har resulterat i"): what answers a question after an outcome (asks_outcome);
 # a text about the evaluation's plan or the project's aim does not
 RESULT = re.compile(
-    r"\b(visade|visar|visat|framkom\w*|konstater\w*|slutsats\w*|resulter\w*|påvisa\w*|"
+    r"\b(visade|visat|framkom\w*|konstater\w*|slutsats\w*|resulter\w*|påvisa\w*|"
     r"kom(?:mit)?\s+fram\s+till|pekar\s+på|showed|shows|found|conclu\w*|resulted)\b",
     re.I,
 )
 # Wants a text shows in the question's own words: a comparison, a procedure, the next
-# occurrence, a continuation, a result
-SAID_AS_ASKED = (COMPARISON, PROCEDURE, NEXT, CONTINUATION, RESULT)
+# occurrence, a continuation, a result, a succession
+SAID_AS_ASKED = (COMPARISON, PROCEDURE, NEXT, CONTINUATION, RESULT, SUCCESSION)
 
 CONTACT_WINDOW = 200  # characters: a contact block lists a person's address and number
 # What a question asks of a person it names, shown only near that name (shows_contact)
@@ -743,7 +781,8 @@ def requested(question: str) -> Wanted | None:
     """The pattern an answer must show when the question names what it wants (what an
     acronym stands for, a named person's role, an e-mail address, a phone number, a weekday,
     a date, a period, a year, a frequency, opening hours, a meeting's place, an amount, a
-    named person's background)."""
+    named person's background, a comparison, how to sign up, the next meeting, whether
+    something goes on, who came after, what followed a year, what an inquiry found)."""
     acronym = asked_acronym(question)
     if acronym is not None:
         return Expansion(acronym)
@@ -1036,11 +1075,11 @@ DONE = re.compile(
 # ge?" asks for an aim, "Hur gick det till?" and "Hur kom man fram till …?" for a
 # procedure: neither is one
 _ASKS_OUTCOME = re.compile(
-    r"\b(?:visade|har\s+(?:\w+\s+){0,3}visat|"
+    r"\b(?:visade(?!\s+sig)|har\s+(?:\w+\s+){0,3}visat|"
     # what they came to, not how they came to it ("Hur kom man fram till perspektiven?")
     r"(?:vad|vilk\w*)\s+(?:\w+\s+){0,4}kom(?:mit)?\s+(?:\w+\s+){0,8}fram\s+till|"
     r"föll\s+(?:\w+\s+){0,3}ut|resultat(?:et|en)?\s+(?:blev|var|visade|gav)|"
-    r"(?:vad|hur)\s+(?:blev|var)\s+(?:\w+\s+)?(?:resultat|utfall|effekt)(?:et|en|erna|er)?|"
+    r"(?:vad|hur)\s+(?:blev|var)\s+(?:\w+\s+)?(?:resultat|utfall|effekt|slutsats)(?:et|en|erna|er)?|"
     r"hur\s+gick\s+det\s+(?:för|med)|what\s+did\s+(?:\w+\s+){1,4}(?:show|find)|"
     r"what\s+(?:was|were)\s+the\s+(?:result|outcome|finding)s?|turn(?:ed)?\s+out)\b",
     re.I,

@@ -987,9 +987,14 @@ def test_other_questions_ask_for_no_comparison(question):
         ("finns det en länk till protokollen", "Nedan hittar du protokoll från gruppen.", False),
         ("finns det en länk till protokollen", "Protokollen: www.regionorebrolan.se/p", True),
         ("Hur anmaler jag mig till workshopen?", "Anmälan sker via e-tjänsten.", True),  # no åäö
+        ("Var anmäler man sig till konferensen?", "Se regionorebrolan.se/konferens", True),
+        ("Hur blir man medlem i nätverket?", "Det finns en tydlig länk mellan näten.", False),
+        ("Kan jag anmäla mig till utbildningen?", "Uppgifterna registreras i registret.", False),
         # the next occurrence: only a text about the next or coming one answers
         ("När är nästa möte i rådet?", "Rådet sammanträder fyra gånger per år.", False),
         ("När är nästa möte i rådet?", "Nästa möte hålls den 3 maj.", True),
+        ("När är nästa möte i rådet?", "Se nästa sida för under kommande år.", False),
+        ("När ses vi härnäst?", "Vi ses härnäst i maj.", True),
         ("nar ar nasta mote i radet", "Nästa möte hålls den 3 maj.", True),
         # whether something goes on after its period: only a text about continuing answers
         (
@@ -1000,6 +1005,14 @@ def test_other_questions_ask_for_no_comparison(question):
         ("Ska Cross fortsätta som ordinarie verksamhet?", "Cross pågick 2019–2022.", False),
         ("Har modellen införts permanent?", "Modellen har permanentats i tre kommuner.", True),
         ("Will the agreements be extended?", "Överenskommelserna förlängs till 2033.", True),
+        ("Förlängs avtalet?", "Avtalet gäller 2024–2029.", False),
+        ("Fortsätter projektet nästa år?", "Projektet fortsätter 2025.", True),
+        # a successor: only a text that speaks of succeeding answers
+        ("Vem efterträdde Karin Sundin?", "Karin Sundin är ordförande i nämnden.", False),
+        ("Vem efterträdde Karin Sundin?", "Efter Karin Sundin kom Per Ek.", True),
+        ("Vad ersattes planen av?", "Planen ersattes 2023 av en ny plan.", True),
+        ("Vad var slutsatsen i rapporten?", "Rapporten drar slutsatsen att …", True),
+        ("Vad visade utvärderingen?", "Figuren visar organisationen.", False),
         # an outcome: only a text that reports what was found or come to answers
         ("Vad visade utvärderingen av planen?", "En utvärderingsplan ska utformas.", False),
         ("Vad visade utvärderingen av planen?", "Utvärderingen visade att målen nåtts.", True),
@@ -1039,13 +1052,37 @@ def test_a_procedure_next_time_continuation_or_result_is_answered_only_by_a_text
         "Vem ska jag kontakta om nätverket?",
         "Hur kom man fram till perspektiven?",  # how they came to it, not what
         "Vilka resultat ska planen ge?",  # an aim
+        "Vad visade sig fungera?",  # "turned out to"
+        "Beskriv ordinarie struktur för samverkan.",  # no yes/no question
+        "Står det något om förlängning?",
+        "Är Anna Berg ordinarie ledamot i rådet?",
+        "Är behovet fortsatt stort?",  # "fortsatt" is "still"
+        "Is there continuous follow-up of the plan?",
+        "Does the plan extend to children?",
+        "Vilka kommande insatser nämns i handlingsplanen?",  # no meeting
+        "Hur många ansökningar kom in?",  # a degree
+        "Hur många har anmält sig?",
+        "Hur stöttar regionen kommunerna som söker medel?",  # a relative clause
+        "Vad är en länkskola?",
+        "Vilka länkar finns mellan de olika nätverken?",
+        "How does the region apply the model?",
+        "Vad ändrades efter 2019 års revidering?",  # a genitive year
     ],
 )
 def test_other_questions_ask_for_no_procedure_next_time_continuation_or_result(question):
-    from assistant.questions import CONTINUATION, NEXT, PROCEDURE, RESULT, Later, requested
+    from assistant.questions import (
+        CONTINUATION,
+        NEXT,
+        PROCEDURE,
+        RESULT,
+        SUCCESSION,
+        Later,
+        requested,
+    )
 
     want = requested(question)
-    assert want not in (PROCEDURE, NEXT, CONTINUATION, RESULT) and not isinstance(want, Later)
+    assert want not in (PROCEDURE, NEXT, CONTINUATION, RESULT, SUCCESSION)
+    assert not isinstance(want, Later)
 
 
 @pytest.mark.parametrize(
