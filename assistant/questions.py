@@ -708,6 +708,8 @@ BACKGROUND = re.compile(
     r"\b(tidigare|innan|har arbetat|arbetade|har varit|utbildad|bakgrund|formerly|previously)\b",
     re.I,
 )
+# "yrkesbakgrund" is always a person's, also when the name is typed in lower case
+_ALWAYS_PERSONAL = re.compile(r"\b(yrkesbakgrund\w*|professional\s+background)\b", re.I)
 PERSONAL = (EMAIL, PHONE, ROLE, BACKGROUND)
 
 
@@ -787,7 +789,7 @@ def requested(question: str) -> Wanted | None:
     if acronym is not None:
         return Expansion(acronym)
     if _ASKS_BACKGROUND.search(question) and (
-        people(question) or _PERSONAL_PRONOUN.search(question)
+        people(question) or _PERSONAL_PRONOUN.search(question) or _ALWAYS_PERSONAL.search(question)
     ):
         return BACKGROUND
     if asks_role(question):

@@ -186,6 +186,9 @@ def test_an_indirect_question_asks_what_the_direct_one_asks(question, asked, kin
         ("what", "Vad jobbade Anna Berg med innan hon blev chef?", "Anna Berg – Områdeschef", 0.0),
         ("what", "Vad har Anna Berg för bakgrund?", "Anna Berg har tidigare arbetat i Nora.", 1.0),
         ("what", "Vad har projektet för bakgrund?", "Projektet startade 2019.", 0.0),  # no want
+        # "yrkesbakgrund" is a person's even when the name is typed in lower case
+        ("what", "vad har karin sundin för yrkesbakgrund", "Karin Sundin Ordförande", 0.0),
+        ("what", "vad har karin sundin för yrkesbakgrund", "Hon har tidigare varit lärare.", 1.0),
         ("what", "Hur ofta möts de?", "Planen följs upp vart annat år.", 1.0),
         # what the question itself says does not answer it
         ("what", "Ses de varje månad, eller hur ofta?", "De ses varje månad.", 0.0),
