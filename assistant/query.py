@@ -163,8 +163,11 @@ class QueryExpander:
         part by part ("e-postadres" -> "e-postadress", not "postadress")."""
         if "-" in word:
             parts = word.split("-")
+            # a part is corrected to a part: the nearest corpus word may itself be hyphenated
+            # ("tjanster" -> "e-tjänster", which would give "e-e-tjänster")
             fixed = [
-                p if self._valid(p) else self.closest(p, TYPO_CUTOFF, folded=True) for p in parts
+                p if self._valid(p) else _last_part(self.closest(p, TYPO_CUTOFF, folded=True))
+                for p in parts
             ]
             joined = "-".join(f or p for f, p in zip(fixed, parts, strict=True))
             return joined if joined != word else None
@@ -211,6 +214,10 @@ class QueryExpander:
                 if found:
                     return self._by_folded[found[0]] + ending
         return None
+
+
+def _last_part(word: str | None) -> str | None:
+    return word.rsplit("-", 1)[-1] if word else word
 
 
 def _like(replacement: str) -> Callable[[re.Match], str]:
