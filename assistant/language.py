@@ -518,12 +518,11 @@ def proper_names(texts: Iterable[str]) -> frozenset[str]:
     places, people and projects ("laxå", "nordling", "cherries"). At the start of a
     sentence, line or field a capital says nothing: there a word counts only when hunspell-sv
     lists it as a name ("Askersund" first in a list after a colon; not "Projektet" nor
-    "Hälsogapet"). Not a word it
-    also writes in lower case ("Region" in "Region Örebro län"), a common Swedish word
-    ("Söder", "Ansvarig:" after a dash), a word led by an acronym or a letter ("E-post",
-    "HBTQ-personer"; acronyms are names()'s), nor a name in more than a quarter of the
-    passages: that is the corpus's setting ("Örebro", in 24 of 55), not what a question
-    singles out."""
+    "Hälsogapet"). Not a word it also writes in lower case ("Region" in "Region Örebro
+    län"), a common Swedish word ("Söder", "Ansvarig:" after a dash), a word led by an
+    acronym or a letter ("E-post", "HBTQ-personer"; acronyms are names()'s), nor a name in
+    more than a quarter of the passages: that is the corpus's setting ("Örebro", in 24 of
+    55), not what a question singles out."""
     capital: set[str] = set()
     lower: set[str] = set()
     spread: Counter[str] = Counter()  # passages per capitalised word (memory: the vocabulary)

@@ -185,7 +185,9 @@ class QueryExpander:
         corpus's "närmsta"; "arliga" is as often "årliga" as "ärliga": None)."""
         if has_diacritics(word) or fold_diacritics(word) in self._by_folded:
             return None
-        options = sorted((o for o in spellings(word)[1:] if is_swedish(o)), key=frequency)[::-1]
+        options = sorted(
+            (o for o in spellings(word)[1:] if is_swedish(o)), key=frequency, reverse=True
+        )
         if len(options) == 1 or (
             options and frequency(options[0]) >= frequency(options[1]) + CLEAR_WINNER
         ):

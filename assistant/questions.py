@@ -40,14 +40,15 @@ class _EitherWay:
     without them ("nar ar nästa mote" once the corrector has restored one word)."""
 
     pattern: re.Pattern
-    folded: re.Pattern
 
     def search(self, question: str) -> re.Match | None:
-        return self.pattern.search(question) or self.folded.search(fold_diacritics(question))
+        return self.pattern.search(question) or _folded(self.pattern).search(
+            fold_diacritics(question)
+        )
 
 
 def _typed_either_way(pattern: str) -> _EitherWay:
-    return _EitherWay(re.compile(pattern, re.I), re.compile(fold_diacritics(pattern), re.I))
+    return _EitherWay(re.compile(pattern, re.I))
 
 
 def _with_folded(words: list[str]) -> frozenset[str]:
@@ -565,10 +566,12 @@ _ASKS_CONTINUATION = re.compile(
 # Who or what came after someone or something ("Vem efterträdde …?", "Vad ersattes planen
 # av?", "Vilket projekt tog vid efter Cherries?"): only a text that speaks of succeeding or
 # replacing answers; the text about the one before does not
-SUCCESSION = re.compile(
+_SUCCEEDS = (
     r"\b(efterträd\w*|ersatt\w*|ersätt\w*|tog\s+(?:över|vid)|tar\s+(?:över|vid)|tagit\s+över|"
-    r"tillträd\w*|successor\w*|succeed\w*|replac\w*|took\s+over|takes\s+over)\b|"
-    r"\b(?:efter|after)\s+(?-i:[A-ZÅÄÖ])\w+",  # "Efter Anna Berg kom Per Ek."
+    r"tillträd\w*|successor\w*|succeed\w*|replac\w*|took\s+over|takes\s+over)\b"
+)
+SUCCESSION = re.compile(
+    _SUCCEEDS + r"|\b(?:efter|after)\s+(?-i:[A-ZÅÄÖ])\w+",  # "Efter Anna Berg kom Per Ek."
     re.I,
 )
 # "efter 2029", not "efter 2019 års revidering"
@@ -658,7 +661,7 @@ REQUESTED = [
     (_ASKS_PROCEDURE, PROCEDURE),
     (_ASKS_CONTINUATION, CONTINUATION),  # before NEXT: "Fortsätter projektet nästa år?"
     (_ASKS_NEXT, NEXT),
-    (_typed_either_way(SUCCESSION.pattern), SUCCESSION),
+    (_typed_either_way(_SUCCEEDS), SUCCESSION),  # asked by its verb, not "efter Cherries"
     # a comparison with something else ("… vanligare här än i Stockholm?", "Hur ligger vi
     # till jämfört med riket?") is answered only by a text that compares; not a threshold
     # ("fler än tio"), "än så länge" (yet) or "mer än" (besides)
