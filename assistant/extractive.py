@@ -48,6 +48,7 @@ from .scoring import (
     asked_terms,
     matched,
     novelty,
+    said_of,
     unit_bag,
     unit_features,
 )
@@ -275,7 +276,7 @@ class ExtractiveAnswerer:
             dense_margin=margin,
             shape_missing=shape_missing,
             # only the leading unit's novelty is evidence: the ranking does not use it
-            novel=novelty(unit.text, asked_terms(question, q_terms)),
+            novel=novelty(said_of(unit, q_terms), asked_terms(question, q_terms)),
             kind=kind,
         )
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ingest.clean import BULLET
 from ingest.models import Chunk
 from ingest.text import tokens
 
@@ -188,6 +189,25 @@ def novelty(text: str, asked: set[str]) -> float:
     ViSam-modellen?") tells the asker nothing: it cannot answer, however well it matches."""
     new = {term(w) for w in tokens(text) if is_content(w) and not _asked(w, asked)}
     return min(len(new), ENOUGH_NEW) / ENOUGH_NEW
+
+
+def said_of(unit: Unit, q_terms: list[QueryTerm]) -> str:
+    """What a unit says of the thing the question asks about. For a list whose lead-in and
+    headings hold none of the question's terms, that is its item holding most of them: the
+    other items are about other things ("Vilka vårdcentraler har infört självincheckning?"
+    met by "Tillgänglighet: • Telefontillgänglighet • Självincheckning • …" names the thing
+    and says nothing of it). Any other unit says all of itself."""
+    if unit.kind != "list":
+        return unit.text
+    around = unit_bag(" ".join([unit.lead or "", *unit.chunk.heading_path[1:]]))
+    # a whole term, not a compound's part: "nära vård" in the heading does not introduce
+    # the list as one about "vårdcentraler"
+    if any(matched(q, around) == 1.0 for q in q_terms):
+        return unit.text
+    items = [ln for ln in unit.text.split("\n") if BULLET.match(ln)]
+    weighed = [(sum(q.weight * matched(q, unit_bag(it)) for q in q_terms), it) for it in items]
+    best = max(weighed, key=lambda w: w[0], default=(0.0, unit.text))
+    return best[1] if best[0] > 0 else unit.text
 
 
 def _asked(word: str, asked: set[str]) -> bool:

@@ -1110,6 +1110,58 @@ def test_how_much_a_unit_says_beyond_the_question(question, text, value):
     assert novelty(text, asked_terms(question, [])) == pytest.approx(value)
 
 
+LIST_TEXT = (
+    "Tillgänglighet:\n• Telefontillgänglighet\n• Självincheckning\n• Mobila team i hemsjukvården"
+)
+LIST_CHUNK = Chunk(
+    "d:2", "d", LIST_TEXT, ["Dokument", "Färdplan för nära vård"], 0, None, "h", META
+)
+
+
+def _list_vocabulary():
+    from assistant.scoring import Vocabulary, unit_bag
+
+    bag = unit_bag(LIST_TEXT + " " + " ".join(LIST_CHUNK.heading_path)) | unit_bag("vårdcentraler")
+    return Vocabulary(dict.fromkeys(bag, 1), 20, frozenset())
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        # the list names what the question asks about in one item and says nothing of it
+        ("Vilka vårdcentraler har infört självincheckning?", "• Självincheckning"),
+        # the item holding most of the question's weight
+        ("Hur jobbar de mobila teamen i hemsjukvården?", "• Mobila team i hemsjukvården"),
+        # the lead-in introduces the list as one about what the question asks: all of it
+        ("Vad görs för tillgängligheten?", LIST_TEXT),
+        # a heading naming the question's word whole introduces it too ("nära vård")
+        ("Vad ingår i färdplanen?", LIST_TEXT),
+        # a compound's part in the heading does not ("vård" of "vårdcentraler")
+        ("Vilka vårdcentraler har självincheckning?", "• Självincheckning"),
+        # no item holds the question's words: all of it
+        ("Vilka delar finns?", LIST_TEXT),
+    ],
+)
+def test_what_a_list_says_of_the_thing_asked_about(question, said):
+    from assistant.scoring import said_of
+    from assistant.units import chunk_units
+
+    vocabulary = _list_vocabulary()
+    whole = next(u for u in chunk_units(LIST_CHUNK) if u.kind == "list")
+    assert said_of(whole, vocabulary.query_terms(question)) == said
+
+
+def test_a_sentence_or_an_item_says_all_of_itself():
+    from assistant.scoring import said_of
+    from assistant.units import chunk_units
+
+    vocabulary = _list_vocabulary()
+    terms = vocabulary.query_terms("Vilka vårdcentraler har självincheckning?")
+    for unit in chunk_units(LIST_CHUNK):
+        if unit.kind != "list":
+            assert said_of(unit, terms) == unit.text
+
+
 def test_the_querys_expansions_are_not_what_the_user_asked():
     """An acronym's long form added to the query is news to the asker; a synonym standing in
     for a word the question wrote is not."""
