@@ -1030,16 +1030,19 @@ def counts(text: str, window: int = 2, whole_set: bool = False) -> list[Count]:
 
 
 def contradicted_count(question: str, passages: list[str]) -> bool:
-    """Whether the passages count what the question counts as a whole set, but never with
-    its number ("de sju delmålen" where the sources write "fem delmål"): the question's
-    premise is not the sources'."""
-    asked_counts = counts(question, whole_set=True)
+    """Whether the passages count what the question counts, but never with its number: as a
+    whole set ("de sju delmålen" where the sources write "fem delmål"), or more of them than
+    the sources ever count ("Vilka fem önskvärda lägen …?" where they write "fyra önskvärda
+    lägen": five cannot be picked from four, while "vilka två delmål" asks for some of five).
+    The question's premise is not the sources'."""
+    asked_counts = counts(question)
     if not asked_counts:  # most questions count nothing: no need to read the passages
         return False
+    whole = set(counts(question, whole_set=True))
     stated = [c for text in passages for c in counts(text, window=3)]
     for asked in asked_counts:
         same = {c.value for c in stated if asked.things <= c.things}
-        if same and asked.value not in same:
+        if same and asked.value not in same and (asked in whole or asked.value > max(same)):
             return True
     return False
 

@@ -602,6 +602,13 @@ def test_a_count_the_sources_state_otherwise_makes_the_answer_partial():
         ("Vilka är de sju delmålen?", "Fem av sju delmål är uppfyllda.", False),  # "av" counts none
         ("Vilka är de 3 kommunerna?", "Av länets 12 kommuner deltar 3 kommuner.", False),
         ("Vilka är de 5 nya personerna?", "Det gäller 10 000 personer.", False),  # thousands
+        # more of them than the sources ever count: none can be picked
+        ("Vilka fem önskvärda lägen har RUS?", "RUS beskriver fyra önskvärda lägen för 2030", True),
+        ("Varför har planen sju delmål?", "Planen har fem delmål.", True),
+        ("Vilka sex delmål har planen?", "Tre delmål gäller barn. Planen har fem delmål.", True),
+        # as many or fewer than some count of them: some of them
+        ("Vilka fyra delmål har planen?", "Tre delmål gäller barn. Planen har fem delmål.", False),
+        ("Vilka tre önskvärda lägen gäller vården?", "RUS beskriver fyra önskvärda lägen", False),
     ],
 )
 def test_a_count_the_question_states_against_the_passages(question, passage, contradicted):
