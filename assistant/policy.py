@@ -107,6 +107,25 @@ class RankingModel:
 
 
 @dataclass(frozen=True)
+class FusionModel:
+    """Fuses the three rankings by weights fitted on dev (evals.fit: a conditional logit
+    over each question's candidate chunks, labelled by whether they hold its evidence, with
+    weights kept non-negative, so that a better rank or score never lowers a chunk). Per
+    ranker three features (`fusion_features`): its RRF term, its reciprocal rank and its
+    score against its best. RRF alone uses ranks only, and its k = 60 weighs the first
+    places almost like the tenth: a chunk first in one ranking and absent from the others
+    loses to one that all three put sixth."""
+
+    weights: dict[str, float]
+
+    def score(self, features: dict[str, float], ranker_weights: dict[str, float]) -> float:
+        return sum(
+            w * features.get(name, 0.0) * ranker_weights[name.split("_", 1)[0]]
+            for name, w in self.weights.items()
+        )
+
+
+@dataclass(frozen=True)
 class AnswerPolicy:
     """Two fitted questions: do the sources answer this at all (`model`, refused below
     `refuse_below`), and does the chosen passage hold the answer (`hedge`, hedged below
@@ -179,3 +198,10 @@ def ranking_model(path: Path = FITTED) -> RankingModel:
     """Weights that rank candidate units and the share that counts as close behind."""
     data = json.loads(path.read_text(encoding="utf-8"))["unit_ranking"]
     return RankingModel(data["weights"], data["close"])
+
+
+@cache
+def fusion_model(path: Path = FITTED) -> FusionModel | None:
+    """The fitted weights that fuse the retrieval rankings; None before they are fitted."""
+    data = json.loads(path.read_text(encoding="utf-8")).get("retrieval_fusion")
+    return FusionModel(data["weights"]) if data else None

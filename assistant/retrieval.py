@@ -24,6 +24,7 @@ from .language import (
     terms_of_tokens,
 )
 from .models import Hit
+from .policy import FusionModel
 from .questions import years_covered
 
 
@@ -115,6 +116,32 @@ def _doc_freq(model) -> dict[str, int]:
     return {t: int(counts[i]) for t, i in model.vocab_dict.items() if i < len(counts) and counts[i]}
 
 
+RANKERS = ("bm25", "dense", "unit")
+Ranking = list[tuple[Chunk, float]]
+
+
+def fusion_features(
+    rankings: dict[str, Ranking], rrf_k: int, depth: int
+) -> dict[str, dict[str, float]]:
+    """Per candidate chunk id (in any ranking), its fusion features. A chunk a ranking does
+    not hold stands just below its last place: RRF term at depth + 1, no reciprocal rank,
+    and the last score (BM25: 0, as for a chunk without the query's terms)."""
+    out: dict[str, dict[str, float]] = {}
+    for name in RANKERS:
+        ranking = rankings.get(name, [])
+        top = ranking[0][1] if ranking else 0.0
+        floor = 0.0 if name == "bm25" else (ranking[-1][1] if ranking else 0.0)
+        placed = {c.chunk_id: (i, s) for i, (c, s) in reversed(list(enumerate(ranking, 1)))}
+        for chunk, _ in (pair for r in rankings.values() for pair in r):
+            f = out.setdefault(chunk.chunk_id, {})
+            rank, score = placed.get(chunk.chunk_id, (depth + 1, floor))
+            f[f"{name}_rrf"] = 1.0 / (rrf_k + rank)
+            f[f"{name}_inverse_rank"] = 1.0 / rank if rank <= depth else 0.0
+            # BM25 scores have no scale across queries (a share of the best); cosines do
+            f[f"{name}_score"] = score / top if name == "bm25" and top else score - top
+    return out
+
+
 class HybridRetriever:
     """Three rankers over the same chunks (BM25, chunk meaning, best unit's meaning);
     reciprocal rank fusion with configurable weights."""
@@ -130,6 +157,7 @@ class HybridRetriever:
         rrf_k: int = 60,
         candidates: int = 30,
         bm25: BM25Index | None = None,
+        fusion: FusionModel | None = None,
     ) -> None:
         """`chunks` (a ChunkTable, or any chunks) and their `bm25` index when the caller has
         them (loaded from files); otherwise read from the store and built here."""
@@ -138,6 +166,7 @@ class HybridRetriever:
         self.bm25_weight, self.dense_weight, self.rrf_k = bm25_weight, dense_weight, rrf_k
         self.unit_weight = unit_weight
         self.candidates = candidates
+        self.fusion = fusion  # None: reciprocal rank fusion
         self.load(store.all_chunks() if chunks is None else chunks, bm25)
 
     def load(self, chunks: Sequence[Chunk], bm25: BM25Index | None = None) -> None:
@@ -188,25 +217,30 @@ class HybridRetriever:
             if m.chunk_id in self.by_id
         ][:k]
 
+    def rankings(self, query: str, vector: list[float], depth: int) -> dict[str, Ranking]:
+        """Each ranker's chunks and scores, best first, `depth` deep."""
+        return {
+            "bm25": self.bm25_ranking(query, depth),
+            "dense": self.dense_ranking(query, depth, vector),
+            "unit": self.unit_ranking(vector, depth) if self.unit_weight else [],
+        }
+
     def search(self, query: str, k: int = 10, vector: list[float] | None = None) -> list[Hit]:
         depth = max(k, self.candidates)
         vector = self.embedder.embed_query(query) if vector is None else vector
-        dense = self.dense_ranking(query, depth, vector)
-        rankings = [
-            ("bm25_rank", self.bm25_weight, self.bm25_ranking(query, depth)),
-            ("dense_rank", self.dense_weight, dense),
-            (
-                "unit_rank",
-                self.unit_weight,
-                self.unit_ranking(vector, depth) if self.unit_weight else [],
-            ),
-        ]
+        rankings = self.rankings(query, vector, depth)
+        weights = {"bm25": self.bm25_weight, "dense": self.dense_weight, "unit": self.unit_weight}
         fused: dict[str, Hit] = {}
-        for field, weight, ranking in rankings:
-            for rank, (chunk, _) in enumerate(ranking, start=1):
+        for name in RANKERS:
+            for rank, (chunk, _) in enumerate(rankings[name], start=1):
                 hit = fused.setdefault(chunk.chunk_id, Hit(chunk, 0.0))
-                setattr(hit, field, rank)
-                hit.score += weight / (self.rrf_k + rank)
-        for chunk, sim in dense:
+                setattr(hit, f"{name}_rank", rank)
+                if self.fusion is None:
+                    hit.score += weights[name] / (self.rrf_k + rank)
+        if self.fusion is not None:
+            features = fusion_features(rankings, self.rrf_k, depth)
+            for chunk_id, hit in fused.items():
+                hit.score = self.fusion.score(features[chunk_id], weights)
+        for chunk, sim in rankings["dense"]:
             fused[chunk.chunk_id].dense_similarity = sim
         return sorted(fused.values(), key=lambda h: -h.score)[:k]

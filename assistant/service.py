@@ -27,11 +27,11 @@ from .followup import asked_part, carry_over, needs_context
 from .glossary import Term
 from .language import load_word_lists
 from .models import Answer, Hit
-from .policy import AnswerPolicy, ranking_model
+from .policy import AnswerPolicy, fusion_model, ranking_model
 from .query import QueryExpander, for_encoder, normalise
 from .questions import direct
 from .rerank import Reranker, build_reranker
-from .retrieval import HybridRetriever
+from .retrieval import HybridRetriever, Ranking
 from .scoring import UnitScorer, UnitVectors, Vocabulary
 from .units import strip_instructions
 
@@ -144,6 +144,7 @@ class AssistantService:
             rrf_k=s.rrf_k,
             candidates=s.candidates,
             bm25=index.bm25,
+            fusion=fusion_model() if s.fusion == "fitted" else None,
         )
         self._rebuild_derived()
 
@@ -260,6 +261,16 @@ class AssistantService:
         vector = self.embedder.embed_query(for_encoder(query, self.embedder.token_count))
         hits = self.retriever.search(query, max(k, 10), vector=vector)
         return self.reranker.rerank(query, hits)[:k], vector
+
+    def rankings(self, question: str, history: list[dict] | None = None) -> dict[str, Ranking]:
+        """Each ranker's passages for a question, as `ask` searches it, before fusion (evals
+        fit the fusion on these); empty when nothing is left to search."""
+        p = self._prepare(self._check(question), history)
+        if p is None:
+            return {}
+        vector = self.embedder.embed_query(for_encoder(p.query, self.embedder.token_count))
+        depth = max(self.settings.candidates, 10)  # what _retrieve's search reads
+        return self.retriever.rankings(p.query, vector, depth)
 
     def _check(self, text: str) -> str:
         text = normalise(text or "")

@@ -3,6 +3,11 @@ figures that chose them, in assistant/fitted.json. Test is never used here.
 
     python -m evals.fit [--questions FILE]
 
+0. Retrieval fusion: a conditional logit over each answerable question's candidate chunks
+   (those any of the three rankers returns), positive when the chunk holds the question's
+   evidence, over each ranker's RRF term, reciprocal rank and score against its best
+   (retrieval.fusion_features); weights kept non-negative. C is chosen by the out-of-fold
+   recall@5, then recall@1 (folds by question).
 1. Unit ranking: a conditional logit (softmax over each question's candidate units) over
    the unit features (scoring.unit_features and add_relative_features); a unit is positive
    when it holds a key fact or lies inside the evidence of an answerable question. C is
@@ -35,9 +40,18 @@ import numpy as np
 
 from assistant.extractive import MAX_UNITS, WORD_CAP, shown
 from assistant.policy import FITTED
+from assistant.retrieval import RANKERS, fusion_features
 from assistant.service import AssistantService
 
-from .dataset import DEFAULT_QUESTIONS, Question, evidence_fold, has_fact, load_questions
+from .dataset import (
+    DEFAULT_QUESTIONS,
+    Question,
+    contains_evidence,
+    evidence_fold,
+    has_fact,
+    load_questions,
+)
+from .runner import evidence_text
 
 SEED = 20261130
 FOLDS = 5
@@ -99,8 +113,8 @@ def ranking_groups(service: AssistantService, questions: list[Question]):
 class ConditionalLogit:
     """Softmax over the units of one question; L2-regularised, on standardised features."""
 
-    def __init__(self, names: list[str], c: float = 1.0) -> None:
-        self.names, self.c = names, c
+    def __init__(self, names: list[str], c: float = 1.0, nonnegative: bool = False) -> None:
+        self.names, self.c, self.nonnegative = names, c, nonnegative
 
     def fit(self, xs: list[np.ndarray], ys: list[np.ndarray]) -> ConditionalLogit:
         from scipy.optimize import minimize
@@ -119,7 +133,9 @@ class ConditionalLogit:
                 grad -= x.T @ (target - p)
             return total + 0.5 / self.c * (w @ w), grad + w / self.c
 
-        w = minimize(loss, np.zeros(stacked.shape[1]), jac=True, method="L-BFGS-B").x
+        d = stacked.shape[1]
+        bounds = [(0, None)] * d if self.nonnegative else None
+        w = minimize(loss, np.zeros(d), jac=True, method="L-BFGS-B", bounds=bounds).x
         self.coef_ = w / sd  # on the raw features (a shift is the same for every unit)
         return self
 
@@ -139,11 +155,12 @@ def _question_folds(n: int) -> list[np.ndarray]:
     return [order[k::FOLDS] for k in range(FOLDS)]
 
 
-def oof_ranking(xs, ys, names, c: float) -> list[np.ndarray]:
+def oof_ranking(xs, ys, names, c: float, nonnegative: bool = False) -> list[np.ndarray]:
     scores: list[np.ndarray] = [np.zeros(0)] * len(xs)
     for held in _question_folds(len(xs)):
         train = sorted(set(range(len(xs))) - set(held))
-        model = ConditionalLogit(names, c).fit([xs[i] for i in train], [ys[i] for i in train])
+        model = ConditionalLogit(names, c, nonnegative)
+        model.fit([xs[i] for i in train], [ys[i] for i in train])
         for i in held:
             scores[i] = model.scores(xs[i])
     return scores
@@ -182,6 +199,56 @@ def choose_close(groups, scores: list[np.ndarray]) -> tuple[float, list[dict]]:
     best = float(facts.max())
     se = (best * (1 - best) / len(groups)) ** 0.5
     return CLOSE_GRID[first_within(facts, se)], table
+
+
+def fusion_groups(service: AssistantService, questions: list[Question]):
+    """Per answerable question with evidence that some chunk holds: its candidate chunks'
+    fusion features and labels."""
+    names = [f"{r}_{f}" for r in RANKERS for f in ("rrf", "inverse_rank", "score")]
+    xs, ys = [], []
+    depth = max(service.settings.candidates, 10)
+    for q in questions:
+        if not (q.answerable and q.evidence):
+            continue
+        rankings = service.rankings(q.question, q.history or None)
+        features = fusion_features(rankings, service.settings.rrf_k, depth)
+        if not features:
+            continue
+        chunks = {c.chunk_id: c for r in rankings.values() for c, _ in r}
+        labels = [float(contains_evidence(evidence_text(chunks[i]), q.evidence)) for i in features]
+        if any(labels):
+            xs.append(np.array([[f[n] for n in names] for f in features.values()]))
+            ys.append(np.array(labels))
+    return xs, ys, names
+
+
+def _recall(scores: list[np.ndarray], ys: list[np.ndarray], k: int) -> float:
+    return float(np.mean([y[np.argsort(-z)[:k]].any() for z, y in zip(scores, ys, strict=True)]))
+
+
+def fit_fusion(service: AssistantService, questions: list[Question]) -> dict:
+    xs, ys, names = fusion_groups(service, questions)
+    rrf = [x[:, [i for i, n in enumerate(names) if n.endswith("_rrf")]].sum(1) for x in xs]
+    best = None
+    for c in (0.1, 1.0, 10.0):
+        scores = oof_ranking(xs, ys, names, c, nonnegative=True)
+        key = (_recall(scores, ys, 5), _recall(scores, ys, 1))
+        if best is None or key > best[0]:
+            best = (key, c)
+    (r5, r1), c = best
+    model = ConditionalLogit(names, c, nonnegative=True).fit(xs, ys)
+    return {
+        "model": "conditional logit over one question's candidate chunks",
+        "weights": {n: round(float(w), 4) for n, w in zip(names, model.coef_, strict=True)},
+        "C": c,
+        "figures": {
+            "questions": len(xs),
+            "oof_recall@1": round(r1, 3),
+            "oof_recall@5": round(r5, 3),
+            "rrf_recall@1": round(_recall(rrf, ys, 1), 3),
+            "rrf_recall@5": round(_recall(rrf, ys, 5), 3),
+        },
+    }
 
 
 def fit_ranking(service: AssistantService, questions: list[Question]) -> dict:
@@ -383,6 +450,10 @@ def thresholds(probs: np.ndarray, labels: np.ndarray, sets: np.ndarray | None = 
 
 
 def fit(service: AssistantService, questions: list[Question]) -> dict:
+    # 0. retrieval fusion, from the rankings before any fusion
+    fusion = fit_fusion(service, questions)
+    _write({"retrieval_fusion": fusion})  # what the units are drawn from depends on it
+    service.reload()
     # 1. unit ranking
     ranking = fit_ranking(service, questions)
     _write({"unit_ranking": ranking})  # the policy's evidence depends on the ranking
@@ -434,7 +505,7 @@ def fit(service: AssistantService, questions: list[Question]) -> dict:
             },
         },
     }
-    return {"unit_ranking": ranking, "answer_policy": policy}
+    return {"retrieval_fusion": fusion, "unit_ranking": ranking, "answer_policy": policy}
 
 
 def _write(update: dict) -> None:
@@ -449,6 +520,7 @@ def _write(update: dict) -> None:
 
     policy._load.cache_clear()
     policy.ranking_model.cache_clear()
+    policy.fusion_model.cache_clear()
 
 
 def main() -> None:

@@ -211,17 +211,30 @@ def retrieval_ablation(
 ) -> dict[str, dict]:
     """Recall@1/@5 and MRR of each ranker alone (BM25, chunk meaning, best unit's meaning)
     and of the fused ranking (with the configured weights, or each (bm25, dense, unit)
-    triple given) on the same questions. Each variant is its own service (`with_settings`):
+    triple given; by reciprocal rank fusion, and by the fitted fusion when it is the one
+    configured) on the same questions. Each variant is its own service (`with_settings`):
     a zero weight leaves that ranking out."""
     from .metrics import mean
 
     s = service.settings
-    configs = {"bm25": (1.0, 0.0, 0.0), "dense": (0.0, 1.0, 0.0), "units": (0.0, 0.0, 1.0)}
+    configs = {
+        "bm25": (1.0, 0.0, 0.0, "rrf"),
+        "dense": (0.0, 1.0, 0.0, "rrf"),
+        "units": (0.0, 0.0, 1.0, "rrf"),
+    }
+    fusions = ["rrf"] + (["fitted"] if s.fusion == "fitted" else [])
     for wb, wd, wu in weights or [(s.bm25_weight, s.dense_weight, s.unit_weight)]:
-        configs[f"fused (bm25 {wb:g}, dense {wd:g}, units {wu:g})"] = (wb, wd, wu)
+        for fusion in fusions:
+            label = "RRF" if fusion == "rrf" else "fitted"
+            configs[f"fused, {label} (bm25 {wb:g}, dense {wd:g}, units {wu:g})"] = (
+                wb,
+                wd,
+                wu,
+                fusion,
+            )
     variants = {
-        name: service.with_settings(bm25_weight=wb, dense_weight=wd, unit_weight=wu)
-        for name, (wb, wd, wu) in configs.items()
+        name: service.with_settings(bm25_weight=wb, dense_weight=wd, unit_weight=wu, fusion=f)
+        for name, (wb, wd, wu, f) in configs.items()
     }
     chunks = all_chunks(service)
     rows: dict[str, list[dict]] = {name: [] for name in variants}

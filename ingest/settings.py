@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     unit_weight: float = 1.0
     rrf_k: int = 60
     candidates: int = 30
+    # How the three rankings are fused: by the weights fitted on dev (assistant/fitted.json,
+    # "retrieval_fusion"; each ranker's weight above scales its part), or by reciprocal rank
+    # fusion alone
+    fusion: Literal["fitted", "rrf"] = "fitted"
     reranker: Literal["none", "cross-encoder"] = "none"
     reranker_model: str = ""
 

@@ -155,7 +155,11 @@ def test_with_settings_is_a_new_service_over_the_same_index(ingested):
     assert any(h.unit_rank is not None for h in service.search("SIP", k=5))
     hits = dense_only.search("SIP samordnad individuell plan", k=5)
     assert all(h.bm25_rank is None or h.dense_rank is not None for h in hits)
-    assert all(h.score == pytest.approx(1 / (60 + h.dense_rank)) for h in hits)
+    # dense alone ranks in the dense order, by the fitted fusion as by RRF
+    assert [h.dense_rank for h in hits] == list(range(1, 6))
+    by_rrf = dense_only.with_settings(fusion="rrf").search("SIP samordnad individuell plan", k=5)
+    assert [h.chunk.chunk_id for h in by_rrf] == [h.chunk.chunk_id for h in hits]
+    assert all(h.score == pytest.approx(1 / (60 + h.dense_rank)) for h in by_rrf)
 
 
 def test_starters_come_from_the_manifest(tmp_path):
