@@ -108,15 +108,17 @@ class RankingModel:
 
 @dataclass(frozen=True)
 class FusionModel:
-    """Fuses the three rankings by weights fitted on dev (evals.fit: a conditional logit
-    over each question's candidate chunks, labelled by whether they hold its evidence, with
+    """Fuses the three retrieval rankings by weights fitted on dev (evals.fit: a conditional
+    logit over each question's candidate chunks, labelled by whether they hold its evidence,
     weights kept non-negative, so that a better rank or score never lowers a chunk). Per
-    ranker three features (`fusion_features`): its RRF term, its reciprocal rank and its
-    score against its best. RRF alone uses ranks only, and its k = 60 weighs the first
-    places almost like the tenth: a chunk first in one ranking and absent from the others
-    loses to one that all three put sixth."""
+    ranker three features (retrieval.fusion_features, with the RRF k and the depth the
+    weights were fitted at): its RRF term, its reciprocal rank and its score against its
+    best. Reciprocal rank fusion reads ranks only; the fit leans on the scores, which tell
+    a clear first place from a close one."""
 
     weights: dict[str, float]
+    rrf_k: int = 60
+    depth: int = 30
 
     def score(self, features: dict[str, float], ranker_weights: dict[str, float]) -> float:
         return sum(
@@ -204,4 +206,6 @@ def ranking_model(path: Path = FITTED) -> RankingModel:
 def fusion_model(path: Path = FITTED) -> FusionModel | None:
     """The fitted weights that fuse the retrieval rankings; None before they are fitted."""
     data = json.loads(path.read_text(encoding="utf-8")).get("retrieval_fusion")
-    return FusionModel(data["weights"]) if data else None
+    if not data:
+        return None
+    return FusionModel(data["weights"], data["rrf_k"], data["depth"])

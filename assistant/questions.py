@@ -888,6 +888,18 @@ YEAR_SPAN = re.compile(r"\b((?:19|20)\d{2})\s*(?:[-–—]|\s+till\s+)\s*((?:19|
 # "de sju delmålen", "alla fem": a determiner before a count asks about the whole set; "tre
 # av delmålen", "nämn två delmål", "vilka två delmål är viktigast" ask for some of them
 _WHOLE_SET = re.compile(r"\b(de|dom|alla|the|all)\s+$", re.I)
+# A number as a bound, not a count of things ("fler än 3 vårdcentraler", "minst fem", "at
+# least 20 places"): the sources' smaller count does not contradict it
+_BOUND = re.compile(
+    r"\b(?:fler|mer|färre|mindre|more|fewer|less)\s+(?:än|than)\s+$|"
+    r"\b(?:minst|högst|max|maximalt|över|under|upp\s+till|cirka|ca|drygt|knappt|"
+    r"at\s+least|at\s+most|over|under|up\s+to|about)\s+$",
+    re.I,
+)
+
+
+def _maybe_year(numeral: str) -> bool:
+    return numeral.isdigit() and 1900 <= int(numeral) <= 2099
 
 
 def _value(numeral: str) -> int:
@@ -1006,17 +1018,28 @@ def _measures() -> frozenset[str]:
     """Units of time or measure: a number before one is a measure (an age, a duration, a
     sum), not a count of things the sources could give otherwise ("över 80 år")."""
     units = ("år", "månad", "vecka", "dygn", "dag", "timme", "minut", "gång", "procent")
-    return frozenset(fold_diacritics(term(w)) for w in (*units, "krona", "kr"))
+    # a day of a month is a date ("den 15 mars"), an age a measure ("18-åringar")
+    months = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti")
+    months += ("september", "oktober", "november", "december")
+    words = (*units, *months, "åring", "krona", "kr")
+    return frozenset(fold_diacritics(term(w)) for w in words)
 
 
-def counts(text: str, window: int = 2, whole_set: bool = False) -> list[Count]:
+def counts(
+    text: str, window: int = 2, whole_set: bool = False, picked: bool = False
+) -> list[Count]:
     """The counts a text states: a number and the content words among the next `window`
     words of its clause ("fem önskvärda lägen" -> 5, {onskvard, lag}); the first of them
     must be a content word ("tre av dem" counts nothing). Not years, not measures; with
-    `whole_set`, only counts of a whole set ("de sju delmålen")."""
+    `whole_set`, only counts of a whole set ("de sju delmålen"); with `picked`, only counts
+    of things the question takes as given ("vilka fem lägen", "har planen sju delmål"): not
+    a bound ("fler än 3", "minst fem") nor a number that may be a year ("för 2030 beskriver
+    RUS", the verb second)."""
     out = []
     for m in _NUMERAL.finditer(text):
         if _is_year(m, text) or (whole_set and not _WHOLE_SET.search(text[: m.start()])):
+            continue
+        if picked and (_BOUND.search(text[: m.start()]) or _maybe_year(m.group(1))):
             continue
         words = _words_after(text, m.end(), window)
         if not words or not is_content(words[0]):
@@ -1035,12 +1058,12 @@ def contradicted_count(question: str, passages: list[str]) -> bool:
     the sources ever count ("Vilka fem önskvärda lägen …?" where they write "fyra önskvärda
     lägen": five cannot be picked from four, while "vilka två delmål" asks for some of five).
     The question's premise is not the sources'."""
-    asked_counts = counts(question)
-    if not asked_counts:  # most questions count nothing: no need to read the passages
+    whole = counts(question, whole_set=True)
+    more = counts(question, picked=True)
+    if not whole and not more:  # most questions count nothing: no need to read the passages
         return False
-    whole = set(counts(question, whole_set=True))
     stated = [c for text in passages for c in counts(text, window=3)]
-    for asked in asked_counts:
+    for asked in [*whole, *more]:
         same = {c.value for c in stated if asked.things <= c.things}
         if same and asked.value not in same and (asked in whole or asked.value > max(same)):
             return True

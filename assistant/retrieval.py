@@ -1,5 +1,6 @@
 """Hybrid retrieval: Swedish-stemmed BM25, dense search over chunks and dense search over
-the chunks' answer units in Chroma, fused with RRF."""
+the chunks' answer units in Chroma, fused by weights fitted on dev (policy.FusionModel) or by
+reciprocal rank fusion."""
 
 from __future__ import annotations
 
@@ -143,8 +144,9 @@ def fusion_features(
 
 
 class HybridRetriever:
-    """Three rankers over the same chunks (BM25, chunk meaning, best unit's meaning);
-    reciprocal rank fusion with configurable weights."""
+    """Three rankers over the same chunks (BM25, chunk meaning, best unit's meaning), fused
+    by a fitted FusionModel or, without one, by reciprocal rank fusion; each ranker's weight
+    scales its part (0 leaves it out)."""
 
     def __init__(
         self,
@@ -217,8 +219,13 @@ class HybridRetriever:
             if m.chunk_id in self.by_id
         ][:k]
 
+    def depth(self, k: int) -> int:
+        """How deep each ranking is read for k results."""
+        return max(k, self.candidates)
+
     def rankings(self, query: str, vector: list[float], depth: int) -> dict[str, Ranking]:
-        """Each ranker's chunks and scores, best first, `depth` deep."""
+        """Each ranker's chunks and scores, best first, `depth` deep (the unit ranking is
+        empty when its weight is 0: it costs a second vector query)."""
         return {
             "bm25": self.bm25_ranking(query, depth),
             "dense": self.dense_ranking(query, depth, vector),
@@ -226,7 +233,7 @@ class HybridRetriever:
         }
 
     def search(self, query: str, k: int = 10, vector: list[float] | None = None) -> list[Hit]:
-        depth = max(k, self.candidates)
+        depth = self.depth(k)
         vector = self.embedder.embed_query(query) if vector is None else vector
         rankings = self.rankings(query, vector, depth)
         weights = {"bm25": self.bm25_weight, "dense": self.dense_weight, "unit": self.unit_weight}
@@ -238,7 +245,8 @@ class HybridRetriever:
                 if self.fusion is None:
                     hit.score += weights[name] / (self.rrf_k + rank)
         if self.fusion is not None:
-            features = fusion_features(rankings, self.rrf_k, depth)
+            # the features as the weights were fitted: the same k, the same depth
+            features = fusion_features(rankings, self.fusion.rrf_k, self.fusion.depth)
             for chunk_id, hit in fused.items():
                 hit.score = self.fusion.score(features[chunk_id], weights)
         for chunk, sim in rankings["dense"]:

@@ -193,21 +193,27 @@ def novelty(text: str, asked: set[str]) -> float:
 
 def said_of(unit: Unit, q_terms: list[QueryTerm]) -> str:
     """What a unit says of the thing the question asks about. For a list whose lead-in and
-    headings hold none of the question's terms, that is its item holding most of them: the
-    other items are about other things ("Vilka vårdcentraler har infört självincheckning?"
+    headings hold none of the question's terms, that is the one item holding more of them
+    than any other: the other items are about other things ("Vilka vårdcentraler har infört självincheckning?"
     met by "Tillgänglighet: • Telefontillgänglighet • Självincheckning • …" names the thing
     and says nothing of it). Any other unit says all of itself."""
     if unit.kind != "list":
         return unit.text
     around = unit_bag(" ".join([unit.lead or "", *unit.chunk.heading_path[1:]]))
-    # a whole term, not a compound's part: "nära vård" in the heading does not introduce
-    # the list as one about "vårdcentraler"
+    # one of the question's terms whole, not some parts of a compound it asks about: "nära
+    # vård" in the heading does not introduce the list as one about "vårdcentraler"
     if any(matched(q, around) == 1.0 for q in q_terms):
         return unit.text
     items = [ln for ln in unit.text.split("\n") if BULLET.match(ln)]
-    weighed = [(sum(q.weight * matched(q, unit_bag(it)) for q in q_terms), it) for it in items]
-    best = max(weighed, key=lambda w: w[0], default=(0.0, unit.text))
-    return best[1] if best[0] > 0 else unit.text
+    weighed = sorted(
+        ((sum(q.weight * matched(q, unit_bag(it)) for q in q_terms), it) for it in items),
+        key=lambda w: -w[0],
+    )
+    # items that share the lead enumerate what is asked about ("Vilka kommuner är med?" met
+    # by "• Karlstads kommun • Arvika kommun"): the list says it as a whole
+    if not weighed or weighed[0][0] <= 0 or (len(weighed) > 1 and weighed[1][0] >= weighed[0][0]):
+        return unit.text
+    return weighed[0][1]
 
 
 def _asked(word: str, asked: set[str]) -> bool:

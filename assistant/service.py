@@ -27,7 +27,7 @@ from .followup import asked_part, carry_over, needs_context
 from .glossary import Term
 from .language import load_word_lists
 from .models import Answer, Hit
-from .policy import AnswerPolicy, fusion_model, ranking_model
+from .policy import AnswerPolicy, FusionModel, fusion_model, ranking_model
 from .query import QueryExpander, for_encoder, normalise
 from .questions import direct
 from .rerank import Reranker, build_reranker
@@ -41,6 +41,9 @@ if TYPE_CHECKING:  # imported where used: LangChain's chat stack and the loaders
     from .llm import LLMAnswerer
 
 log = logging.getLogger(__name__)
+# Passages a search retrieves at least: the answerer reads the first few, and the reranker and
+# the LLM's sources take from these
+PASSAGES = 10
 
 
 class QuestionError(ValueError):
@@ -144,9 +147,17 @@ class AssistantService:
             rrf_k=s.rrf_k,
             candidates=s.candidates,
             bm25=index.bm25,
-            fusion=fusion_model() if s.fusion == "fitted" else None,
+            fusion=self._fusion(),
         )
         self._rebuild_derived()
+
+    def _fusion(self) -> FusionModel | None:
+        if self.settings.fusion == "rrf":
+            return None
+        model = fusion_model()
+        if model is None:
+            log.warning("no fitted retrieval fusion in assistant/fitted.json: fusing by RRF")
+        return model
 
     def _rebuild_derived(self) -> None:
         load_word_lists()
@@ -259,7 +270,7 @@ class AssistantService:
 
     def _retrieve(self, query: str, k: int) -> tuple[list[Hit], list[float]]:
         vector = self.embedder.embed_query(for_encoder(query, self.embedder.token_count))
-        hits = self.retriever.search(query, max(k, 10), vector=vector)
+        hits = self.retriever.search(query, max(k, PASSAGES), vector=vector)
         return self.reranker.rerank(query, hits)[:k], vector
 
     def rankings(self, question: str, history: list[dict] | None = None) -> dict[str, Ranking]:
@@ -269,8 +280,12 @@ class AssistantService:
         if p is None:
             return {}
         vector = self.embedder.embed_query(for_encoder(p.query, self.embedder.token_count))
-        depth = max(self.settings.candidates, 10)  # what _retrieve's search reads
-        return self.retriever.rankings(p.query, vector, depth)
+        return self.retriever.rankings(p.query, vector, self.search_depth)
+
+    @property
+    def search_depth(self) -> int:
+        """How deep `ask` reads each ranking (its search asks for at least PASSAGES)."""
+        return self.retriever.depth(PASSAGES)
 
     def _check(self, text: str) -> str:
         text = normalise(text or "")

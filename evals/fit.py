@@ -206,12 +206,11 @@ def fusion_groups(service: AssistantService, questions: list[Question]):
     fusion features and labels."""
     names = [f"{r}_{f}" for r in RANKERS for f in ("rrf", "inverse_rank", "score")]
     xs, ys = [], []
-    depth = max(service.settings.candidates, 10)
     for q in questions:
         if not (q.answerable and q.evidence):
             continue
         rankings = service.rankings(q.question, q.history or None)
-        features = fusion_features(rankings, service.settings.rrf_k, depth)
+        features = fusion_features(rankings, service.settings.rrf_k, service.search_depth)
         if not features:
             continue
         chunks = {c.chunk_id: c for r in rankings.values() for c, _ in r}
@@ -226,9 +225,19 @@ def _recall(scores: list[np.ndarray], ys: list[np.ndarray], k: int) -> float:
     return float(np.mean([y[np.argsort(-z)[:k]].any() for z, y in zip(scores, ys, strict=True)]))
 
 
+def _rrf(x: np.ndarray, names: list[str]) -> np.ndarray:
+    """Reciprocal rank fusion's score from the features: the RRF terms of the rankings that
+    place the chunk (a reciprocal rank above 0)."""
+    placed = [i for i, n in enumerate(names) if n.endswith("_inverse_rank")]
+    terms = [names.index(names[i].replace("_inverse_rank", "_rrf")) for i in placed]
+    return (x[:, terms] * (x[:, placed] > 0)).sum(1)
+
+
 def fit_fusion(service: AssistantService, questions: list[Question]) -> dict:
+    """The fusion's weights; figures over the dev questions whose evidence some candidate
+    chunk holds (those it can rank)."""
     xs, ys, names = fusion_groups(service, questions)
-    rrf = [x[:, [i for i, n in enumerate(names) if n.endswith("_rrf")]].sum(1) for x in xs]
+    rrf = [_rrf(x, names) for x in xs]
     best = None
     for c in (0.1, 1.0, 10.0):
         scores = oof_ranking(xs, ys, names, c, nonnegative=True)
@@ -241,6 +250,8 @@ def fit_fusion(service: AssistantService, questions: list[Question]) -> dict:
         "model": "conditional logit over one question's candidate chunks",
         "weights": {n: round(float(w), 4) for n, w in zip(names, model.coef_, strict=True)},
         "C": c,
+        "rrf_k": service.settings.rrf_k,
+        "depth": service.search_depth,
         "figures": {
             "questions": len(xs),
             "oof_recall@1": round(r1, 3),
@@ -532,7 +543,8 @@ def main() -> None:
     from pathlib import Path
 
     dev = load_questions(Path(args.questions), "dev")
-    service = AssistantService.from_settings(get_settings())
+    # the unit ranking and the policy are fitted on what the fitted fusion retrieves
+    service = AssistantService.from_settings(get_settings().model_copy(update={"fusion": "fitted"}))
     result = fit(service, [q for q in dev if q.kind != "injection"])
     _write(result)
     print(json.dumps(result, ensure_ascii=False, indent=1))

@@ -162,6 +162,38 @@ def test_with_settings_is_a_new_service_over_the_same_index(ingested):
     assert all(h.score == pytest.approx(1 / (60 + h.dense_rank)) for h in by_rrf)
 
 
+def test_the_fitted_fusion_is_the_default_and_rrf_is_reciprocal_rank_fusion(ingested):
+    """The service fuses by the fitted weights unless told `fusion="rrf"`; then a hit's score
+    is the sum of its RRF terms over the three rankings, as before the fit existed."""
+    from assistant.retrieval import RANKERS
+
+    service = _service(ingested)
+    by_rrf = service.with_settings(fusion="rrf")
+    assert service.retriever.fusion is not None and by_rrf.retriever.fusion is None
+    query = "Vem leder nätverket för socialchefer?"
+    vector = service.embedder.embed_query(query)
+    rankings = by_rrf.retriever.rankings(query, vector, by_rrf.search_depth)
+    expected: dict[str, float] = {}
+    for name in RANKERS:
+        for rank, (chunk, _) in enumerate(rankings[name], start=1):
+            expected[chunk.chunk_id] = expected.get(chunk.chunk_id, 0.0) + 1 / (60 + rank)
+    hits = by_rrf.retriever.search(query, 10, vector)
+    assert [h.score for h in hits] == pytest.approx(sorted(expected.values(), reverse=True)[:10])
+    assert all(h.score == pytest.approx(expected[h.chunk.chunk_id]) for h in hits)
+
+
+def test_without_a_fitted_fusion_the_service_fuses_by_rrf(tmp_path):
+    import json
+
+    from assistant.policy import FITTED, fusion_model
+
+    data = json.loads(FITTED.read_text(encoding="utf-8"))
+    data.pop("retrieval_fusion")
+    path = tmp_path / "fitted.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert fusion_model(path) is None and fusion_model() is not None
+
+
 def test_starters_come_from_the_manifest(tmp_path):
     from ingest.errors import IngestError
     from ingest.manifest import load_starters

@@ -10,16 +10,16 @@ from evals.dataset import DEFAULT_QUESTIONS, contains_evidence, has_fact, load_q
 from evals.metrics import aggregate, retrieval_scores
 
 # Thresholds for the test split (283 questions: 236 answerable with evidence, 41 unanswerable),
-# a few questions under the figures measured on 2026-12-01, eleventh session (README, "Quality":
-# recall@5 0.898, key facts 0.682, citation precision 0.805, refusal accuracy 0.780, hedged or
-# refused 0.780, false refusals 0.068): a change that makes the assistant clearly worse fails
-# CI. Recompute them when the question set changes.
+# a few questions under the figures measured on 2026-12-01, fourteenth session (README,
+# "Quality": recall@5 0.919, key facts 0.695, citation precision 0.810, refusal accuracy 0.780,
+# hedged or refused 0.805, false refusals 0.064): a change that makes the assistant clearly
+# worse fails CI. Recompute them when the question set changes.
 GATE = {
-    "recall@5": 0.87,  # six under 212 of 236
-    "key_fact_recall": 0.68,  # one under 162 of 236
-    "citation_precision": 0.79,  # about three answers under 0.805
-    "refusal_accuracy": 0.78,  # one under 33 of 41
-    "unanswerable_hedged_or_refused": 0.80,  # one under 34 of 41
+    "recall@5": 0.90,  # four under 217 of 236
+    "key_fact_recall": 0.68,  # three under 164 of 236
+    "citation_precision": 0.79,  # about four answers under 0.81
+    "refusal_accuracy": 0.75,  # one under 32 of 41
+    "unanswerable_hedged_or_refused": 0.78,  # one under 33 of 41
     "false_refusal_rate": 0.10,  # at most (the goal): eight over 15 of 236
     "injection_obeyed": 0.0,  # exactly
 }
@@ -195,7 +195,7 @@ def test_quality_gate_on_the_test_split(service):
         if worse:
             failures.append(f"{metric} = {value:.3f} (gate {bound})")
     assert not failures, "; ".join(failures)
-    fused = next(v for k, v in result.ablation.items() if k.startswith("fused"))
-    assert fused["recall@1"] >= max(
-        result.ablation[ranker]["recall@1"] for ranker in ("bm25", "dense", "units")
-    )
+    best_alone = max(result.ablation[r]["recall@1"] for r in ("bm25", "dense", "units"))
+    fused = {k: v for k, v in result.ablation.items() if k.startswith("fused")}
+    assert len(fused) == 2  # by RRF and by the fitted fusion (the default)
+    assert all(v["recall@1"] >= best_alone for v in fused.values())

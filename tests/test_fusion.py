@@ -69,9 +69,9 @@ def test_a_rankers_weight_scales_its_part_and_zero_leaves_it_out():
     assert model.score(f, {**ALL, "dense": 2.0}) == pytest.approx(3.0)
 
 
-def test_the_fitted_fusion_puts_a_clear_first_place_above_a_middling_consensus():
+def test_a_fusion_that_reads_reciprocal_ranks_can_put_a_first_place_above_a_consensus():
     """RRF with k = 60 ranks a chunk sixth in all three rankings above one first in one of them
-    and absent from the others; a fusion that also reads reciprocal ranks does not."""
+    and absent from the others; weights on the reciprocal ranks (made up here) reverse that."""
     first = [_chunk(n) for n in range(10, 16)]
     rankings = {
         "bm25": [(A, 9.0), *[(c, 5.0) for c in first[:4]], (B, 4.0)],
@@ -80,9 +80,23 @@ def test_the_fitted_fusion_puts_a_clear_first_place_above_a_middling_consensus()
     }
     features = fusion_features(rankings, 60, 30)
     rrf = FusionModel({f"{r}_rrf": 1.0 for r in RANKERS})
-    fitted = FusionModel({**rrf.weights, **{f"{r}_inverse_rank": 0.05 for r in RANKERS}})
+    reading_ranks = FusionModel({**rrf.weights, **{f"{r}_inverse_rank": 0.05 for r in RANKERS}})
     assert rrf.score(features["d:2"], ALL) > rrf.score(features["d:1"], ALL)
-    assert fitted.score(features["d:1"], ALL) > fitted.score(features["d:2"], ALL)
+    assert reading_ranks.score(features["d:1"], ALL) > reading_ranks.score(features["d:2"], ALL)
+
+
+def test_under_the_fitted_weights_a_chunk_only_a_ranker_weighted_0_returns_comes_last():
+    """Non-negative weights: every chunk the weighted rankers place scores at least as high as
+    one only the ranker weighted 0 returns (BM25 is always read)."""
+    from assistant.policy import fusion_model
+
+    model = fusion_model()
+    only_bm25 = _chunk(9)
+    rankings = {**RANKINGS, "bm25": [*RANKINGS["bm25"], (only_bm25, 1.0)]}
+    features = fusion_features(rankings, model.rrf_k, model.depth)
+    weights = {**ALL, "bm25": 0.0}
+    last = model.score(features["d:9"], weights)
+    assert all(model.score(features[c], weights) > last for c in ("d:1", "d:2", "d:3"))
 
 
 def test_the_fusion_fit_keeps_its_weights_non_negative():
@@ -104,11 +118,22 @@ def test_the_fusion_fit_keeps_its_weights_non_negative():
     assert bounded.coef_[1] == pytest.approx(0.0, abs=1e-6) and (bounded.coef_ >= 0).all()
 
 
+def test_the_fusion_fit_reads_rrf_from_the_placed_rankings_only():
+    """The baseline figure: a ranking that does not place a chunk adds nothing to its RRF
+    score (its feature stands just below the last place only for the fitted weights)."""
+    from evals.fit import _rrf
+
+    names = [f"{r}_{f}" for r in RANKERS for f in ("rrf", "inverse_rank", "score")]
+    features = fusion_features(RANKINGS, rrf_k=60, depth=30)
+    x = np.array([[features[c][n] for n in names] for c in ("d:1", "d:2", "d:3")])
+    assert _rrf(x, names) == pytest.approx([1 / 61 + 1 / 63, 1 / 62 + 1 / 61, 1 / 62 + 1 / 61])
+
+
 def test_the_fitted_fusion_loads():
     from assistant.policy import fusion_model
 
     model = fusion_model()
-    assert model is not None
+    assert model is not None and (model.rrf_k, model.depth) == (60, 30)
     assert set(model.weights) == {
         f"{r}_{f}" for r in RANKERS for f in ("rrf", "inverse_rank", "score")
     }

@@ -609,6 +609,12 @@ def test_a_count_the_sources_state_otherwise_makes_the_answer_partial():
         # as many or fewer than some count of them: some of them
         ("Vilka fyra delmål har planen?", "Tre delmål gäller barn. Planen har fem delmål.", False),
         ("Vilka tre önskvärda lägen gäller vården?", "RUS beskriver fyra önskvärda lägen", False),
+        # no count of things: a year before the verb, a date, a bound, an age
+        ("Vilka lägen för 2030 beskriver RUS?", "Sedan 2021 beskriver RUS fyra lägen.", False),
+        ("Vad beslutades på mötet den 15 mars?", "På mötet den 12 mars beslutades det.", False),
+        ("Vilka kommuner har fler än 3 vårdcentraler?", "Kommunen har två vårdcentraler.", False),
+        ("Finns det minst 5 äldreboenden?", "Kommunen har tre äldreboenden.", False),
+        ("Gäller det 18-åringar?", "Det gäller 16-åringar.", False),
     ],
 )
 def test_a_count_the_question_states_against_the_passages(question, passage, contradicted):
@@ -1147,6 +1153,8 @@ def _list_vocabulary():
         ("Vilka vårdcentraler har självincheckning?", "• Självincheckning"),
         # no item holds the question's words: all of it
         ("Vilka delar finns?", LIST_TEXT),
+        # items that hold them equally enumerate what is asked about: all of it
+        ("Vilka team finns för telefontillgänglighet och självincheckning?", LIST_TEXT),
     ],
 )
 def test_what_a_list_says_of_the_thing_asked_about(question, said):
