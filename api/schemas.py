@@ -39,6 +39,8 @@ class SourceOut(BaseModel):
     page: int | None
     section: str | None
     date: str | None = None
+    # the retrieval's fused score: it orders the passages of one search, nothing more (the
+    # fitted fusion's scores are not probabilities and may be negative)
     score: float
     text: str
 
