@@ -194,9 +194,10 @@ def novelty(text: str, asked: set[str]) -> float:
 def said_of(unit: Unit, q_terms: list[QueryTerm]) -> str:
     """What a unit says of the thing the question asks about. For a list whose lead-in and
     headings hold none of the question's terms, that is the one item holding more of them
-    than any other: the other items are about other things ("Vilka vårdcentraler har infört självincheckning?"
-    met by "Tillgänglighet: • Telefontillgänglighet • Självincheckning • …" names the thing
-    and says nothing of it). Any other unit says all of itself."""
+    than any other: the other items are about other things ("Vilka vårdcentraler har
+    infört självincheckning?" met by "Tillgänglighet: • Telefontillgänglighet •
+    Självincheckning • …" names the thing and says nothing of it). Any other unit says all
+    of itself."""
     if unit.kind != "list":
         return unit.text
     around = unit_bag(" ".join([unit.lead or "", *unit.chunk.heading_path[1:]]))

@@ -202,8 +202,9 @@ def choose_close(groups, scores: list[np.ndarray]) -> tuple[float, list[dict]]:
 
 
 def fusion_groups(service: AssistantService, questions: list[Question]):
-    """Per answerable question with evidence that some chunk holds: its candidate chunks'
-    fusion features and labels."""
+    """Per answerable question whose evidence one of its candidate chunks holds: the
+    candidates' fusion features and labels (a question none of whose candidates holds it
+    cannot teach the fusion anything)."""
     names = [f"{r}_{f}" for r in RANKERS for f in ("rrf", "inverse_rank", "score")]
     xs, ys = [], []
     for q in questions:
