@@ -898,10 +898,6 @@ _BOUND = re.compile(
 )
 
 
-def _maybe_year(numeral: str) -> bool:
-    return numeral.isdigit() and 1900 <= int(numeral) <= 2099
-
-
 def _value(numeral: str) -> int:
     return int(numeral) if numeral.isdigit() else _NUMBER_VALUES[numeral.lower()]
 
@@ -1019,9 +1015,7 @@ def _measures() -> frozenset[str]:
     sum), not a count of things the sources could give otherwise ("över 80 år")."""
     units = ("år", "månad", "vecka", "dygn", "dag", "timme", "minut", "gång", "procent")
     # a day of a month is a date ("den 15 mars"), an age a measure ("18-åringar")
-    months = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti")
-    months += ("september", "oktober", "november", "december")
-    words = (*units, *months, "åring", "krona", "kr")
+    words = (*units, *SV_MONTHS, "åring", "krona", "kr")
     return frozenset(fold_diacritics(term(w)) for w in words)
 
 
@@ -1039,7 +1033,7 @@ def counts(
     for m in _NUMERAL.finditer(text):
         if _is_year(m, text) or (whole_set and not _WHOLE_SET.search(text[: m.start()])):
             continue
-        if picked and (_BOUND.search(text[: m.start()]) or _maybe_year(m.group(1))):
+        if picked and (_BOUND.search(text[: m.start()]) or YEAR_ONLY.match(m.group(1))):
             continue
         words = _words_after(text, m.end(), window)
         if not words or not is_content(words[0]):

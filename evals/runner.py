@@ -226,12 +226,8 @@ def retrieval_ablation(
     for wb, wd, wu in weights or [(s.bm25_weight, s.dense_weight, s.unit_weight)]:
         for fusion in fusions:
             label = "RRF" if fusion == "rrf" else "fitted"
-            configs[f"fused, {label} (bm25 {wb:g}, dense {wd:g}, units {wu:g})"] = (
-                wb,
-                wd,
-                wu,
-                fusion,
-            )
+            name = f"fused, {label} (bm25 {wb:g}, dense {wd:g}, units {wu:g})"
+            configs[name] = (wb, wd, wu, fusion)
     variants = {
         name: service.with_settings(bm25_weight=wb, dense_weight=wd, unit_weight=wu, fusion=f)
         for name, (wb, wd, wu, f) in configs.items()
