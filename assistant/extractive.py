@@ -109,11 +109,8 @@ class ExtractiveAnswerer:
         passages)."""
         kind = question_kind(question)
         english = is_english(question)
-        # In an English question only its names and Swedish words can match the Swedish text
-        q_terms = self.vocabulary.query_terms(names_and_swedish(query) if english else query)
-        own = None
-        if followup:
-            own = self.vocabulary.query_terms(names_and_swedish(question) if english else question)
+        q_terms = self._terms(query, english)
+        own = self._terms(question, english) if followup else None
         ranked = self.scorer.score(question, kind, q_terms, hits, query_vector, own)
         if not ranked:
             return None
@@ -131,6 +128,18 @@ class ExtractiveAnswerer:
         evidence = self._with_rules(evidence, question, english, chosen, hits)
         decision = self.policy.decide(evidence)
         return Assessment(kind, english, manner, ranked, chosen, evidence, decision)
+
+    def _terms(self, text: str, english: bool) -> list[QueryTerm]:
+        """The question's terms. Of an English question only those that can match the
+        Swedish sources: its names and Swedish words, and the terms the corpus has, which
+        are its words the sources also use ("plan", "workshop") and the Swedish words the
+        query expander translated its words to (crosslingual)."""
+        if not english:
+            return self.vocabulary.query_terms(text)
+        named = self.vocabulary.query_terms(names_and_swedish(text))
+        seen = {t.term for t in named}
+        shared = [t for t in self.vocabulary.query_terms(text) if t.in_corpus]
+        return named + [t for t in shared if t.term not in seen]
 
     def _with_rules(
         self,

@@ -209,3 +209,11 @@ def fusion_model(path: Path = FITTED) -> FusionModel | None:
     if not data:
         return None
     return FusionModel(data["weights"], data["rrf_k"], data["depth"])
+
+
+@cache
+def translation_threshold(path: Path = FITTED) -> float | None:
+    """The cosine at which an English word's nearest corpus word counts as its translation
+    (assistant.crosslingual); None before it is fitted."""
+    data = json.loads(path.read_text(encoding="utf-8")).get("word_translation")
+    return data["min_cosine"] if data else None

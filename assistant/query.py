@@ -73,7 +73,15 @@ def for_encoder(query: str, token_count: Callable[[str], int]) -> str:
 
 
 class QueryExpander:
-    def __init__(self, glossary: list[Term], vocabulary: set[str]) -> None:
+    def __init__(
+        self,
+        glossary: list[Term],
+        vocabulary: set[str],
+        translate: Callable[[str], list[str]] | None = None,
+    ) -> None:
+        """`translate`: the corpus's Swedish words for an English query's words
+        (crosslingual.WordTranslator.swedish), searched beside them."""
+        self._translate = translate
         self._acronyms = {t.term.lower(): t.explanation for t in glossary}
         self._known = vocabulary
         self._candidates = sorted(w for w in vocabulary if len(w) >= MIN_LENGTH and not w.isdigit())
@@ -103,10 +111,13 @@ class QueryExpander:
         """(the query corrected, the query corrected and expanded). A query typed without
         å, ä or ö is searched with them restored (`restored`); the corrected query keeps
         the question as typed, which the answerer reads the question's kind from ("vilket
-        ar" may ask for a year)."""
+        ar" may ask for a year). An English query is searched with the corpus's Swedish
+        words for its words beside it ("municipalities" -> "kommuner")."""
         query = bounded(normalise(query))
         english = is_english(query)  # English words are not typos of Swedish ones
         corrected, extra = self._fixed(query, english)
+        if english and self._translate is not None:
+            extra += [w for w in self._translate(query) if w not in extra]
         if english or has_diacritics(query):
             searched = corrected
         else:

