@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 
@@ -130,6 +131,8 @@ def create_app(settings: Settings, service: AssistantService | None = None) -> F
         if getattr(app.state, "service", None) is None:
             app.state.service = AssistantService.from_settings(settings)
             log.info("index loaded: %s", app.state.service.stats())
+            # in the background: the server answers Swedish questions meanwhile
+            threading.Thread(target=app.state.service.warm_up, daemon=True).start()
         app.state.index_watch.start(app.state.service)
         yield
 

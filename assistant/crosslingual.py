@@ -25,18 +25,23 @@ log = logging.getLogger(__name__)
 
 MIN_LETTERS = 3  # shorter words are function words or abbreviations in either language
 _CACHE = 10_000  # translated words kept (a bounded cache of a long-running process)
+_VOCABULARIES = 4  # corpus vocabularies whose vectors are kept (an index and its successor)
+_MATRICES: dict[tuple[str, int], np.ndarray] = {}
+_LOCK = threading.Lock()
 
 
 class WordTranslator:
     """`embed` embeds one text as a query (the same side for English and Swedish words, so
-    that a word and its translation meet). The corpus words are embedded on first use (about
-    1,500 words, 3 s on 2 cores), not at start: most questions are Swedish."""
+    that a word and its translation meet); `model_id` names the embedder. The corpus words
+    are embedded on first use or by `warm` (about 10 s on 2 cores), not when a service is
+    built: the evals and tests build many."""
 
     def __init__(
         self,
         vocabulary: Iterable[str],
         embed: Callable[[str], Sequence[float]],
         min_cosine: float,
+        model_id: str = "",
     ) -> None:
         # content words only: an English word is never translated to "och" or "att"
         self.words = sorted(
@@ -44,9 +49,8 @@ class WordTranslator:
         )
         self.min_cosine = min_cosine
         self._embed = embed
-        self._matrix: np.ndarray | None = None
+        self._key = (model_id, hash(tuple(self.words)))
         self._nearest: dict[str, tuple[str, float]] = {}
-        self._lock = threading.Lock()
 
     def swedish(self, text: str) -> list[str]:
         """The corpus words the text's English content words translate to, in order."""
@@ -72,13 +76,24 @@ class WordTranslator:
             self._nearest[word] = (self.words[best], float(cosines[best]))
         return self._nearest[word]
 
+    def warm(self) -> None:
+        """Embed the corpus words now (a server's start) rather than on the first English
+        question."""
+        self._vectors()
+
     def _vectors(self) -> np.ndarray:
-        with self._lock:
-            if self._matrix is None:
+        """The corpus words' vectors, kept per embedder and vocabulary: the services of an
+        ablation, or one swapped in after an ingestion that added no word, share them."""
+        with _LOCK:
+            matrix = _MATRICES.get(self._key)
+            if matrix is None:
                 vectors = [_unit(self._embed(w)) for w in self.words]
-                self._matrix = np.array(vectors) if vectors else np.zeros((0, 0))
+                matrix = np.array(vectors) if vectors else np.zeros((0, 0))
+                if len(_MATRICES) >= _VOCABULARIES:
+                    _MATRICES.clear()
+                _MATRICES[self._key] = matrix
                 log.info("embedded %d corpus words for English questions", len(self.words))
-            return self._matrix
+            return matrix
 
 
 def _unit(vector: Sequence[float]) -> np.ndarray:

@@ -174,7 +174,18 @@ class AssistantService:
                 "questions match the sources by their names only"
             )
             return None
-        return WordTranslator(self.retriever.bm25.vocabulary, self.embedder.embed_query, min_cosine)
+        return WordTranslator(
+            self.retriever.bm25.vocabulary,
+            self.embedder.embed_query,
+            min_cosine,
+            self.embedder.model_id,
+        )
+
+    def warm_up(self) -> None:
+        """Do now what the first English question would otherwise wait for (about 10 s):
+        embed the corpus words it is translated to. A server calls it as it starts."""
+        if self.translator is not None:
+            self.translator.warm()
 
     def _rebuild_derived(self) -> None:
         load_word_lists()

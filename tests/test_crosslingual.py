@@ -73,19 +73,25 @@ def test_no_corpus_words_translate_nothing():
     assert empty.nearest("municipalities") is None
 
 
-def test_corpus_words_are_embedded_once():
+def test_corpus_words_are_embedded_once_per_embedder_and_vocabulary():
     calls: list[str] = []
 
     def counting(word: str) -> list[float]:
         calls.append(word)
         return fake_embed(word)
 
-    t = WordTranslator(CORPUS_WORDS, counting, 0.9)
-    t.swedish("Which municipalities take part?")
-    t.swedish("Which municipalities and which network?")
+    model_id = f"counting-{id(calls)}"  # vectors are kept per embedder across translators
+    first = WordTranslator(CORPUS_WORDS, counting, 0.9, model_id)
+    first.swedish("Which municipalities take part?")
+    first.swedish("Which municipalities and which network?")
+    second = WordTranslator(CORPUS_WORDS, counting, 0.9, model_id)  # an ablation's service
+    assert second.swedish("Who leads the network?") == ["nätverk"]
     corpus_calls = [w for w in calls if w in CORPUS_WORDS]
-    assert sorted(corpus_calls) == sorted(t.words)  # the vocabulary once, not per question
+    assert sorted(corpus_calls) == sorted(first.words)  # once, not per question or service
     assert calls.count("municipalities") == 1  # a word's translation is kept
+    other = WordTranslator(CORPUS_WORDS | {"team"}, counting, 0.9, model_id)
+    other.warm()  # another vocabulary is embedded anew
+    assert calls.count("team") == 1 and calls.count("kommuner") == 2
 
 
 GLOSSARY = [Term("SIP", "Samordnad individuell plan", "c", "d", "t")]
