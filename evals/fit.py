@@ -596,13 +596,22 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--questions", default=str(DEFAULT_QUESTIONS))
+    parser.add_argument(
+        "--only-translation",
+        action="store_true",
+        help="fit the word translation only, keeping the other weights",
+    )
     args = parser.parse_args()
     from pathlib import Path
 
     dev = load_questions(Path(args.questions), "dev")
     # the unit ranking and the policy are fitted on what the fitted fusion retrieves
     service = AssistantService.from_settings(get_settings().model_copy(update={"fusion": "fitted"}))
-    result = fit(service, [q for q in dev if q.kind != "injection"])
+    questions = [q for q in dev if q.kind != "injection"]
+    if args.only_translation:
+        result = {"word_translation": fit_translation(service, questions)}
+    else:
+        result = fit(service, questions)
     _write(result)
     print(json.dumps(result, ensure_ascii=False, indent=1))
 
