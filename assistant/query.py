@@ -112,7 +112,7 @@ class QueryExpander:
         å, ä or ö is searched with them restored (`restored`); the corrected query keeps
         the question as typed, which the answerer reads the question's kind from ("vilket
         ar" may ask for a year). An English query is searched with the corpus's Swedish
-        words for its words beside it ("municipalities" -> "kommuner")."""
+        words for its words beside it ("contact" -> "kontakt")."""
         query = bounded(normalise(query))
         english = is_english(query)  # English words are not typos of Swedish ones
         corrected, extra = self._fixed(query, english)

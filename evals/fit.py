@@ -1,15 +1,16 @@
 """Fit the answerer's weights and thresholds on the dev split and store them, with the
 figures that chose them, in assistant/fitted.json. Test is never used here.
 
-    python -m evals.fit [--questions FILE]
+    python -m evals.fit [--questions FILE] [--only-translation]
 
 Before all: word translation for English questions (assistant.crosslingual). The cosine at
    which an English word's nearest corpus word counts as its translation is the highest of
    TRANSLATION_GRID (the fewest words translated) whose answers to dev's answerable English
    questions hold key facts within one standard error of the best cosine's (with the
-   weights fitted before; 70 questions: the curve rises from 0.63 without translation to a
-   plateau of 0.70-0.73 from 0.94 down, where its maximum moves from refit to refit). It
-   comes first: what the questions search for depends on it.
+   weights fitted before; 70 questions: the curve rises from 0.63-0.69 without translation
+   to a plateau of 0.70-0.74 from 0.94 down, where its maximum moves from refit to refit).
+   It comes first: what the questions search for depends on it. `--only-translation` fits
+   it alone and keeps the other weights.
 0. Retrieval fusion: a conditional logit over each answerable question's candidate chunks
    (those any of the three rankers returns), positive when the chunk holds the question's
    evidence, over each ranker's RRF term, reciprocal rank and score against its best
@@ -19,8 +20,9 @@ Before all: word translation for English questions (assistant.crosslingual). The
    the unit features (scoring.unit_features and add_relative_features); a unit is positive
    when it holds a key fact or lies inside the evidence of an answerable question. C is
    the strongest regularisation whose out-of-fold share of questions with a positive top
-   unit is within one standard error of the best (folds by question). `close`, the share behind the best at which a unit is quoted beside it (the
-   answer's length is capped by extractive.WORD_CAP), is the largest whose out-of-fold
+   unit is within one standard error of the best (folds by question). `close`, the share
+   behind the best at which a unit is quoted beside it (the answer's length is capped by
+   extractive.WORD_CAP), is the largest whose out-of-fold
    answers hold key facts within one standard error of the best share (the one-standard-
    error rule: the shortest answers that are not measurably worse).
 2. Answer policy: logistic regression over the typed Evidence (policy.Evidence); positive =
