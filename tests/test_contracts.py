@@ -129,6 +129,15 @@ class TestEmbedderContract:
         g, b = (np.array(v) for v in embedder.embed_documents([good, bad]))
         assert qv @ g > qv @ b
 
+    def test_a_batch_of_queries_embeds_as_each_query_alone(self, embedder):
+        # the word translation embeds an English question's words in one call and compares
+        # them with vectors from single calls: the two must be the same vectors
+        texts = ["kontakt", "Vem leder nätverket för socialchefer?", "network"]
+        batch = embedder.embed_queries(texts)
+        assert len(batch) == 3 and embedder.embed_queries([]) == []
+        for text, vector in zip(texts, batch, strict=True):
+            assert np.allclose(vector, embedder.embed_query(text), atol=1e-5)
+
     def test_token_count_grows_with_the_text(self, embedder):
         one = embedder.token_count("samverkan")
         assert 0 < one < embedder.token_count("samverkan " * 20)

