@@ -155,3 +155,96 @@ def test_an_english_question_is_searched_with_the_words_it_translates_to(service
     searched = service.expander.expand(question).split()
     assert {"telefon", "kontakt", "projekt"} <= set(searched)
     assert not service.ask(question).refused
+
+
+# evals.fit.fit_translation end to end, over a deterministic fake service (a real one costs a
+# model load and an index): each English word is given its cosine to one corpus word, and the
+# fake answer quotes the Swedish words the question translates to at the cosine being tried.
+AXES = 16
+
+
+def _axis(i: int) -> np.ndarray:
+    return np.eye(AXES, dtype=np.float32)[i]
+
+
+def _at_cosine(i: int, cosine: float, own: int) -> list[float]:
+    return (cosine * _axis(i) + (1 - cosine**2) ** 0.5 * _axis(own)).tolist()
+
+
+FIT_VECTORS = {
+    "kommuner": _axis(0).tolist(),
+    "nätverk": _axis(1).tolist(),
+    "karin": _axis(2).tolist(),
+    "hälsa": _axis(3).tolist(),
+    "municipalities": _at_cosine(0, 0.95, 5),
+    "network": _at_cosine(1, 0.915, 6),
+    "care": _at_cosine(2, 0.895, 7),  # a wrong neighbour: it adds a word, never a fact
+    "health": _at_cosine(3, 0.885, 4),
+}
+
+
+def _fit_embed(words: list[str]) -> list[list[float]]:
+    return [FIT_VECTORS.get(w) or _axis(8 + sum(map(ord, w)) % 8).tolist() for w in words]
+
+
+class _TranslatingService:
+    """What fit_translation reads of a service: its translator, and an assessment whose
+    chosen unit quotes the Swedish words the question translates to."""
+
+    def __init__(self, translator: WordTranslator) -> None:
+        self.translator = translator
+
+    def assess(self, question: str, history=None):
+        from types import SimpleNamespace
+
+        from assistant.scoring import Scored
+        from assistant.units import Unit
+        from tests.fakes import PLAN, _chunk
+
+        text = " ".join(self.translator.swedish(question)) or "inget"
+        return SimpleNamespace(chosen=[Scored(Unit(text, _chunk(PLAN, 0, text), "sentence"), 1)])
+
+
+def _fit_questions():
+    from evals.dataset import Question
+
+    def q(i, text, facts, kind="english"):
+        return Question(f"x-{i}", "dev", kind, text, key_facts=facts)
+
+    return [
+        q(1, "Which municipalities take part in the work?", [["kommuner"]]),
+        q(2, "Who leads the network for the managers?", [["nätverk"]]),
+        q(3, "Which health goals are set?", [["hälsa"]]),
+        q(4, "Who gives the care at home?", [["vård"]]),
+        q(5, "Who chairs the board?", [["ordförande"]]),
+        q(6, "Where is the office?", [["kontor"]]),
+        q(7, "Vilka kommuner deltar i arbetet?", [["kommuner"]], kind="list"),  # Swedish: out
+        q(8, "Which network ended in 2025?", [], kind="unanswerable"),  # unanswerable: out
+    ]
+
+
+def test_fit_translation_takes_the_highest_cosine_within_one_standard_error():
+    from evals.fit import TRANSLATION_GRID, fit_translation
+
+    words = {"kommuner", "nätverk", "karin", "hälsa"}
+    service = _TranslatingService(WordTranslator(words, _fit_embed, 0.99, f"fit-{id(words)}"))
+    fitted = fit_translation(service, _fit_questions())
+    table = {row["min_cosine"]: row for row in fitted["figures"]["table"]}
+    assert list(table) == list(TRANSLATION_GRID) and fitted["figures"]["questions"] == 6
+    assert table[1.01]["key_facts"] == 0.0 and table[0.96]["key_facts"] == 0.0
+    assert table[0.94]["key_facts"] == round(1 / 6, 3)  # "municipalities" (0.95) only
+    assert table[0.91]["key_facts"] == round(2 / 6, 3)  # and "network" (0.915)
+    assert table[0.89]["mean_words_translated"] == 0.5  # "care" -> "karin" (0.895) too
+    assert table[0.88]["key_facts"] == 0.5  # and "health" (0.885): the most key facts
+    # best 3/6 with one standard error sqrt(0.5 * 0.5 / 6) = 0.20: 2/6 is within it, 1/6 is
+    # not, so the highest cosine at 2/6 is chosen (not the best's 0.88), and the service is
+    # left at it
+    assert fitted["min_cosine"] == 0.91 and service.translator.min_cosine == 0.91
+
+
+def test_fit_translation_needs_a_translator_to_start_from():
+    from evals.fit import fit_translation
+
+    service = _TranslatingService(None)
+    with pytest.raises(ValueError, match="fitted cosine"):
+        fit_translation(service, _fit_questions())
