@@ -52,12 +52,7 @@ from .scoring import (
     unit_bag,
     unit_features,
 )
-
-# A short answer, a product decision (not fitted): at most four quotes, and no more than
-# WORD_CAP words in all unless the leading unit alone is longer (it is quoted whole). A cap
-# per answer rather than a typical length: a user reads each answer, not the median one.
-MAX_UNITS = 4
-WORD_CAP = 75
+from .units import MAX_UNITS, WORD_CAP
 
 
 @dataclass

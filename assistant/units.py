@@ -6,12 +6,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ingest.clean import BULLET
 from ingest.models import Chunk
 from ingest.safety import asks_for_secrets
-from ingest.text import CLOSERS
-from ingest.units import split_units
+from ingest.text import CLOSERS, word_count
+from ingest.units import UnitSpan, split_units
 
 from .language import terms
+
+# A short answer, a product decision (not fitted): at most four quotes, and no more than
+# WORD_CAP words in all unless the leading unit alone is longer (it is quoted whole). A cap
+# per answer rather than a typical length: a user reads each answer, not the median one.
+MAX_UNITS = 4
+WORD_CAP = 75
 
 
 @dataclass
@@ -27,7 +34,30 @@ class Unit:
 
 
 def chunk_units(chunk: Chunk) -> list[Unit]:
-    return [Unit(u.text, chunk, u.kind, lead=u.lead) for u in split_units(chunk.text)]
+    return [
+        Unit(u.text, chunk, u.kind, lead=u.lead)
+        for u in split_units(chunk.text)
+        if not is_section(u)
+    ]
+
+
+def is_section(unit: UnitSpan) -> bool:
+    """A list of sentences longer than an answer (WORD_CAP): prose laid out as bullets, each
+    item a claim of its own, rather than an enumeration that answers as a whole. It answers
+    as its items do; as one unit it would be quoted whole, and its many words meet a little
+    of every question ("• Dels har vårdbehovet förändrats. … • Dels står vi inför …", 243
+    words, led 32 of dev's answers). An enumeration of names or phrases stays a unit at any
+    length ("• Minskad klimatpåverkan • Giftfri miljö • …")."""
+    if unit.kind != "list" or word_count(unit.text) <= WORD_CAP:
+        return False
+    items = [line.strip() for line in unit.text.split("\n") if BULLET.match(line)]
+    return bool(items) and all(is_sentence(item) for item in items)
+
+
+def is_sentence(text: str) -> bool:
+    """Whether the text ends as a sentence does (a full stop, a question or an exclamation
+    mark, before any closing quote or bracket)."""
+    return text.rstrip().rstrip(CLOSERS).endswith((".", "!", "?"))
 
 
 def is_question(text: str) -> bool:

@@ -1256,3 +1256,37 @@ def test_questions_that_ask_how_something_is_done(question, manner):
     from assistant.questions import asks_manner
 
     assert asks_manner(question) is manner
+
+
+# A list of sentences longer than an answer is a section: its items answer, the whole does not
+_SENTENCE_ITEM = (
+    "• Vården behöver bli mer proaktiv och samordnad för patienter med stora behov."  # 13
+)
+_PHRASE_ITEM = "• Förstärkt omhändertagande av barn och unga med psykisk ohälsa i länet"  # 13 words
+
+
+def _list_text(lead: str, items: list[str]) -> str:
+    return lead + "\n" + "\n".join(items)
+
+
+@pytest.mark.parametrize(
+    ("items", "whole_is_unit"),
+    [
+        ([_SENTENCE_ITEM] * 3, True),  # 45 words with the lead: within the cap
+        ([_SENTENCE_ITEM] * 7, False),  # 97 words of sentences: a section
+        ([_PHRASE_ITEM] * 7, True),  # as long, but an enumeration: it answers as a whole
+        ([_SENTENCE_ITEM] * 6 + [_PHRASE_ITEM], True),  # one item is no sentence
+        ([_SENTENCE_ITEM.replace(".", "!")] * 7, False),
+        ([_SENTENCE_ITEM.replace(".", ".”")] * 7, False),  # a closing quote after the stop
+    ],
+)
+def test_a_long_list_of_sentences_is_quoted_by_its_items(items, whole_is_unit):
+    from assistant.units import WORD_CAP, chunk_units
+
+    text = _list_text("Så här ser det ut i länet idag:", items)
+    units = chunk_units(Chunk("d:3", "d", text, ["Dokument"], 0, None, "h", META))
+    lists = [u for u in units if u.kind == "list"]
+    assert bool(lists) == whole_is_unit
+    assert [u.text for u in units if u.kind == "item"] == [i.strip() for i in items]
+    if not whole_is_unit:
+        assert len(text.split()) > WORD_CAP
