@@ -1259,10 +1259,9 @@ def test_questions_that_ask_how_something_is_done(question, manner):
 
 
 # A list of sentences longer than an answer is a section: its items answer, the whole does not
-_SENTENCE_ITEM = (
-    "• Vården behöver bli mer proaktiv och samordnad för patienter med stora behov."  # 13
-)
-_PHRASE_ITEM = "• Förstärkt omhändertagande av barn och unga med psykisk ohälsa i länet"  # 13 words
+# (13 words each: a phrase, and a sentence ending with a full stop)
+_SENTENCE_ITEM = "• Vården behöver bli mer proaktiv och samordnad för patienter med stora behov."
+_PHRASE_ITEM = "• Förstärkt omhändertagande av barn och unga med psykisk ohälsa i länet"
 
 
 def _list_text(lead: str, items: list[str]) -> str:
