@@ -63,34 +63,37 @@ class WordTranslator:
             for w in dict.fromkeys(re.findall(r"[a-z]+", text.lower()))
             if len(w) >= MIN_LETTERS and w not in ENGLISH_STOPWORDS
         ]
-        self._look_up(words)
+        found = self._look_up(words)
         out: list[str] = []
         for word in words:
-            found = self._nearest.get(word)
-            if found is not None and found[1] >= self.min_cosine and found[0] not in out:
-                out.append(found[0])
+            nearest = found.get(word)
+            if nearest is not None and nearest[1] >= self.min_cosine and nearest[0] not in out:
+                out.append(nearest[0])
         return out
 
     def nearest(self, word: str) -> tuple[str, float] | None:
         """The corpus word nearest to `word` and its cosine; None without corpus words."""
-        self._look_up([word])
-        return self._nearest.get(word)
+        return self._look_up([word]).get(word)
 
-    def _look_up(self, words: list[str]) -> None:
-        """Find the nearest corpus word of each word not looked up before, embedding them in
-        one call."""
-        new = [w for w in words if w not in self._nearest]
+    def _look_up(self, words: list[str]) -> dict[str, tuple[str, float]]:
+        """Each word's nearest corpus word and cosine, those not looked up before embedded in
+        one call. The answer is the caller's own: the cache may be cleared meanwhile (when it
+        is full, or by another request's thread)."""
+        found = {w: hit for w in words if (hit := self._nearest.get(w)) is not None}
+        new = [w for w in words if w not in found]
         if not new:
-            return
+            return found
         matrix = self._vectors()
         if not len(matrix):
-            return
-        if len(self._nearest) + len(new) > _CACHE:
-            self._nearest.clear()
+            return found
         cosines = _units(self._embed(new)) @ matrix.T
         for word, row in zip(new, cosines, strict=True):
             best = int(np.argmax(row))
-            self._nearest[word] = (self.words[best], float(row[best]))
+            found[word] = (self.words[best], float(row[best]))
+        if len(self._nearest) + len(new) > _CACHE:
+            self._nearest.clear()
+        self._nearest.update((w, found[w]) for w in new[:_CACHE])
+        return found
 
     def warm(self) -> None:
         """Embed the corpus words now (a server's start) rather than on the first English

@@ -352,7 +352,8 @@ def shown_words(s: Scored) -> int:
 
 
 def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:
-    """The best unit, except: "Vilka …?" takes the whole list of a best item; "Vad är X?"
+    """The best unit, except: "Vilka …?" takes the whole list of a best item (a section's
+    items stand alone: units.is_section); "Vad är X?"
     the unit that defines X when it is close behind; who/when/count questions a sentence
     rather than a list. (A list close behind a best unit that does not enumerate is quoted
     beside it like any unit close behind.)"""

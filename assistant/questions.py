@@ -229,6 +229,23 @@ def focus_word(question: str) -> str | None:
     return next((w for w in words[:2] if is_content(w)), None)
 
 
+_ENUMERATED = re.compile(r"\b(?:vilka|which)\s+(?P<rest>.+)", re.I)
+
+
+def enumerated(question: str) -> str | None:
+    """What a "Vilka X …?" question asks to have listed: X, the first word after "vilka"
+    that is no number ("Vilka risker finns …?" -> risker, "Vilka fem önskvärda lägen …?" ->
+    önskvärda). None when the question has no "vilka" or what follows it is a function
+    word ("Vilka är …?")."""
+    m = _ENUMERATED.search(question)
+    if not m:
+        return None
+    for word in re.findall(r"[\wåäöÅÄÖé-]+", m.group("rest").lower())[:3]:
+        if not (word.isdigit() or word in _NUMBER_VALUES):
+            return word if is_content(word) else None
+    return None
+
+
 def defined_term(question: str) -> str | None:
     """The X of "Vad är X?" / "Vad betyder X?"."""
     m = _DEFINE.match(question)

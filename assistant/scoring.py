@@ -27,8 +27,8 @@ from .language import (
     without_question_phrases,
 )
 from .models import Hit
-from .questions import defined_term, defines, shape
-from .units import Unit, chunk_units, is_question, looks_like_injection
+from .questions import defined_term, defines, enumerated, shape
+from .units import Unit, chunk_units, is_question, is_section, looks_like_injection
 
 # Pronouns and adverbs that point back to the previous sentence ("Den leds av …"): such a
 # unit is quoted together with that sentence, which names what it is about.
@@ -198,12 +198,7 @@ def said_of(unit: Unit, q_terms: list[QueryTerm]) -> str:
     infört självincheckning?" met by "Tillgänglighet: • Telefontillgänglighet •
     Självincheckning • …" names the thing and says nothing of it). Any other unit says all
     of itself."""
-    if unit.kind != "list":
-        return unit.text
-    around = unit_bag(" ".join([unit.lead or "", *unit.chunk.heading_path[1:]]))
-    # one of the question's terms whole, not some parts of a compound it asks about: "nära
-    # vård" in the heading does not introduce the list as one about "vårdcentraler"
-    if any(matched(q, around) == 1.0 for q in q_terms):
+    if unit.kind != "list" or introduces(unit, q_terms):
         return unit.text
     items = [ln for ln in unit.text.split("\n") if BULLET.match(ln)]
     weighed = sorted(
@@ -215,6 +210,14 @@ def said_of(unit: Unit, q_terms: list[QueryTerm]) -> str:
     if not weighed or weighed[0][0] <= 0 or (len(weighed) > 1 and weighed[1][0] >= weighed[0][0]):
         return unit.text
     return weighed[0][1]
+
+
+def introduces(unit: Unit, q_terms: list[QueryTerm]) -> bool:
+    """Whether a list's lead-in or headings name one of the terms whole, not some parts of a
+    compound it asks about: "nära vård" in the heading does not introduce the list as one
+    about "vårdcentraler"."""
+    around = unit_bag(" ".join([unit.lead or "", *unit.chunk.heading_path[1:]]))
+    return any(matched(q, around) == 1.0 for q in q_terms)
 
 
 def _asked(word: str, asked: set[str]) -> bool:
@@ -288,11 +291,16 @@ class UnitScorer:
         target = defined_term(question) if kind == "define" else None
         out: list[Scored] = []
         passage = {h.chunk.chunk_id: h.dense_similarity or 0.0 for h in hits}
+        listed = enumerated(question)
+        listed_terms = [q for q in q_terms if listed and q.term == term(listed)]
         for chunk, rank in self.candidates(hits):
             heading = unit_bag(" ".join(chunk.heading_path))
             previous: tuple[Unit, set[str]] | None = None
             last: Scored | None = None
             for unit, bag in self.units(chunk):
+                # a section answers whole only "Vilka X …?" when it is introduced as X's
+                if is_section(unit) and not introduces(unit, listed_terms):
+                    continue
                 if last is not None and last.follow is None and announces(last.unit, unit):
                     last.follow = unit
                     last.shape = max(
@@ -342,7 +350,9 @@ class UnitScorer:
 
 
 def announces(unit: Unit, nxt: Unit) -> bool:
-    if unit.kind != "sentence":
+    # a lead-in announces its list, never the list's first item: a section's items stand
+    # alone (units.is_section), and one of them would read as the whole list
+    if unit.kind != "sentence" or nxt.kind == "item":
         return False
     text = unit.text.rstrip()
     if text.endswith(":"):

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from ingest.clean import BULLET
 from ingest.models import Chunk
 from ingest.safety import asks_for_secrets
-from ingest.text import CLOSERS, word_count
-from ingest.units import UnitSpan, split_units
+from ingest.text import final_mark, word_count
+from ingest.units import split_units
 
 from .language import terms
 
@@ -34,20 +34,19 @@ class Unit:
 
 
 def chunk_units(chunk: Chunk) -> list[Unit]:
-    return [
-        Unit(u.text, chunk, u.kind, lead=u.lead)
-        for u in split_units(chunk.text)
-        if not is_section(u)
-    ]
+    return [Unit(u.text, chunk, u.kind, lead=u.lead) for u in split_units(chunk.text)]
 
 
-def is_section(unit: UnitSpan) -> bool:
+def is_section(unit: Unit) -> bool:
     """A list of sentences longer than an answer (WORD_CAP): prose laid out as bullets, each
-    item a claim of its own, rather than an enumeration that answers as a whole. It answers
-    as its items do; as one unit it would be quoted whole, and its many words meet a little
-    of every question ("• Dels har vårdbehovet förändrats. … • Dels står vi inför …", 243
-    words, led 32 of dev's answers). An enumeration of names or phrases stays a unit at any
-    length ("• Minskad klimatpåverkan • Giftfri miljö • …")."""
+    item a claim of its own, rather than an enumeration that answers as a whole. Quoted
+    whole (a first unit longer than the cap is), its many words meet a little of every
+    question ("• Dels har vårdbehovet förändrats. … • Dels står vi inför …", 243 words, led
+    32 of dev's answers), so it answers as its items do, except a question that asks for
+    the things it lists ("Vilka risker …?" of a list introduced as risks: scoring.introduces).
+    An enumeration of names or phrases stays a unit at any length ("• Minskad
+    klimatpåverkan • Giftfri miljö • …"). Ingestion still embeds a section: retrieval's unit
+    ranker finds its chunk by it."""
     if unit.kind != "list" or word_count(unit.text) <= WORD_CAP:
         return False
     items = [line.strip() for line in unit.text.split("\n") if BULLET.match(line)]
@@ -56,12 +55,12 @@ def is_section(unit: UnitSpan) -> bool:
 
 def is_sentence(text: str) -> bool:
     """Whether the text ends as a sentence does (a full stop, a question or an exclamation
-    mark, before any closing quote or bracket)."""
-    return text.rstrip().rstrip(CLOSERS).endswith((".", "!", "?"))
+    mark, or an ellipsis, before any closing quote or bracket)."""
+    return final_mark(text) in (".", "!", "?", "…")
 
 
 def is_question(text: str) -> bool:
-    return text.rstrip().rstrip(CLOSERS).endswith("?")
+    return final_mark(text) == "?"
 
 
 _INJECTION = re.compile(

@@ -92,10 +92,8 @@ class SentenceTransformerEmbeddings(Embeddings):
         return self._model.encode([text], normalize_embeddings=True)[0].tolist()
 
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        vectors = self._model.encode(list(texts), normalize_embeddings=True, batch_size=16)
-        return vectors.tolist()
+        # no query prefix in sentence-transformers: queries encode as passages do
+        return self.embed_documents(texts)
 
     def token_count(self, text: str) -> int:
         return len(self._model.tokenizer(text)["input_ids"])

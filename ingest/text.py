@@ -52,6 +52,14 @@ _ABBREV_RE = re.compile(
 )
 # A closing quote or bracket after the full stop stays with its sentence ("… det?” Sedan …").
 CLOSERS = '"”»)’'  # what may close a sentence after its full stop
+
+
+def final_mark(text: str) -> str:
+    """The text's last character before any closing quotes or brackets: a sentence's full
+    stop, question or exclamation mark, or whatever else it ends with."""
+    return text.rstrip().rstrip(CLOSERS)[-1:]
+
+
 _SENT_END = re.compile(
     rf"(?:(?<=[.!?])|(?<=[.!?][{CLOSERS}])|(?<=[.!?][{CLOSERS}][{CLOSERS}]))"
     r"\s+(?=[\"”«(–\-]?\s?[A-ZÅÄÖ0-9])"

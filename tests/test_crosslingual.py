@@ -101,6 +101,38 @@ def test_corpus_words_are_embedded_once_per_embedder_and_vocabulary():
     assert calls().count("team") == 1 and calls().count("kommuner") == 2
 
 
+def test_a_full_cache_keeps_the_translations_of_the_question_at_hand(monkeypatch):
+    import assistant.crosslingual as crosslingual
+
+    monkeypatch.setattr(crosslingual, "_CACHE", 3)
+    t = translator()
+    assert t.swedish("Which municipalities?") == ["kommuner"]
+    t.swedish("alpha beta")  # fills the cache
+    # "municipalities" is cached and "network" is new: the full cache is cleared while this
+    # question is looked up, and both translations still count
+    assert t.swedish("Which municipalities and which network?") == ["kommuner", "nätverk"]
+    assert len(t._nearest) <= 3
+    t.swedish("one two three four five six")  # more new words than the cache holds
+    assert len(t._nearest) <= 3
+
+
+def test_the_corpus_words_are_embedded_in_batches(monkeypatch):
+    import assistant.crosslingual as crosslingual
+
+    monkeypatch.setattr(crosslingual, "_BATCH", 2)
+    batches: list[list[str]] = []
+
+    def counting(words: list[str]) -> list[list[float]]:
+        batches.append(list(words))
+        return fake_embed_all(words)
+
+    t = WordTranslator(CORPUS_WORDS, counting, 0.9, f"batches-{id(batches)}")
+    t.warm()
+    assert [w for b in batches for w in b] == t.words  # every word once, in order
+    assert len(batches) == 2 and all(len(b) <= 2 for b in batches)
+    assert t.swedish("Which municipalities and which network?") == ["kommuner", "nätverk"]
+
+
 def test_a_questions_new_words_are_embedded_in_one_call():
     batches: list[list[str]] = []
 

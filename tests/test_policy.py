@@ -1258,34 +1258,121 @@ def test_questions_that_ask_how_something_is_done(question, manner):
     assert asks_manner(question) is manner
 
 
-# A list of sentences longer than an answer is a section: its items answer, the whole does not
-# (13 words each: a phrase, and a sentence ending with a full stop)
+# A list of sentences longer than an answer is a section: its items answer, the whole only
+# a question that asks for the things it lists
 _SENTENCE_ITEM = "• Vården behöver bli mer proaktiv och samordnad för patienter med stora behov."
 _PHRASE_ITEM = "• Förstärkt omhändertagande av barn och unga med psykisk ohälsa i länet"
+_LEAD = "Så här ser det ut i länet idag:"
 
 
-def _list_text(lead: str, items: list[str]) -> str:
-    return lead + "\n" + "\n".join(items)
+def _sentences_of(words: int) -> list[str]:
+    """Sentence items that make a list of exactly `words` words with _LEAD (a bullet counts)."""
+    from ingest.text import word_count
+
+    def item(n: int) -> str:  # n words: the bullet and n - 1 words, the last with a stop
+        return "• " + " ".join(["ord"] * (n - 1)) + "."
+
+    room, items = words - word_count(_LEAD), []
+    while room > 13:
+        items.append(item(12))
+        room -= 12
+    return [*items, item(room)]
+
+
+def _list_chunk(lead: str, items: list[str]) -> Chunk:
+    return Chunk("d:3", "d", lead + "\n" + "\n".join(items), ["Dokument"], 0, None, "h", META)
 
 
 @pytest.mark.parametrize(
-    ("items", "whole_is_unit"),
+    ("items", "section"),
     [
-        ([_SENTENCE_ITEM] * 3, True),  # 45 words with the lead: within the cap
-        ([_SENTENCE_ITEM] * 7, False),  # 97 words of sentences: a section
-        ([_PHRASE_ITEM] * 7, True),  # as long, but an enumeration: it answers as a whole
-        ([_SENTENCE_ITEM] * 6 + [_PHRASE_ITEM], True),  # one item is no sentence
-        ([_SENTENCE_ITEM.replace(".", "!")] * 7, False),
-        ([_SENTENCE_ITEM.replace(".", ".”")] * 7, False),  # a closing quote after the stop
+        ([_SENTENCE_ITEM] * 3, False),  # within the cap
+        ([_SENTENCE_ITEM] * 7, True),
+        ([_PHRASE_ITEM] * 7, False),  # as long, but an enumeration: it answers as a whole
+        ([_SENTENCE_ITEM] * 6 + [_PHRASE_ITEM], False),  # one item is no sentence
+        ([_SENTENCE_ITEM.replace(".", "!")] * 7, True),
+        ([_SENTENCE_ITEM.replace(".", ".”")] * 7, True),  # a closing quote after the stop
+        ("cap", False),  # exactly WORD_CAP words
+        ("cap+1", True),
     ],
 )
-def test_a_long_list_of_sentences_is_quoted_by_its_items(items, whole_is_unit):
-    from assistant.units import WORD_CAP, chunk_units
+def test_a_long_list_of_sentences_is_a_section(items, section):
+    from ingest.text import word_count
 
-    text = _list_text("Så här ser det ut i länet idag:", items)
-    units = chunk_units(Chunk("d:3", "d", text, ["Dokument"], 0, None, "h", META))
-    lists = [u for u in units if u.kind == "list"]
-    assert bool(lists) == whole_is_unit
-    assert [u.text for u in units if u.kind == "item"] == [i.strip() for i in items]
-    if not whole_is_unit:
-        assert len(text.split()) > WORD_CAP
+    from assistant.units import WORD_CAP, chunk_units, is_section
+
+    if isinstance(items, str):
+        items = _sentences_of(WORD_CAP + (items == "cap+1"))
+        assert word_count(_LEAD + "\n" + "\n".join(items)) == WORD_CAP + (section is True)
+    units = chunk_units(_list_chunk(_LEAD, items))
+    (whole,) = [u for u in units if u.kind == "list"]
+    assert is_section(whole) is section
+    assert not any(is_section(u) for u in units if u.kind != "list")
+
+
+@pytest.mark.parametrize(
+    ("question", "listed"),
+    [
+        ("Vilka risker finns med handlingsplanen?", "risker"),
+        ("Vilka fem önskvärda lägen beskriver RUS?", "önskvärda"),  # a number is skipped
+        ("Which risks were identified?", "risks"),
+        ("Vilka är riskerna?", None),  # a function word after "vilka"
+        ("Varför behöver vi ställa om?", None),
+        ("Vilken risk är störst?", None),  # one thing, not a list
+    ],
+)
+def test_what_a_vilka_question_asks_to_have_listed(question, listed):
+    from assistant.questions import enumerated
+
+    assert enumerated(question) == listed
+
+
+RISKS = [
+    "• Resursbrist i verksamheterna kan leda till att rehabilitering inte prioriteras alls.",
+    "• Att handlingsplanen har dålig förankring inom regionens hälso- och sjukvård idag.",
+    "• Att kvalitetsregistren inte följs upp eftersom verksamheterna inte följer sina resultat.",
+    "• Att närsjukvårdsorganisationen ser olika ut i länet och ger olika förutsättningar.",
+    "• Att de tre handlingsplanerna inte integreras och därmed leder till stuprörsprocesser.",
+    "• Att andra pågående processer skapar osäkerhet om roller och om samverkansarenor.",
+]
+
+
+@pytest.mark.parametrize(
+    ("question", "whole_scored"),
+    [
+        # "Vilka risker …?" of a list its lead-in introduces as risks: the whole list answers
+        ("Vilka risker har riskanalysen identifierat för planen?", True),
+        # another "vilka" question, whose thing the lead-in does not name
+        ("Vilka verksamheter prioriterar inte rehabilitering?", False),
+        # not a question after a list, though the lead-in names its word
+        ("Varför är det en risk att rehabilitering inte prioriteras?", False),
+    ],
+)
+def test_a_section_answers_whole_only_a_question_after_what_it_lists(question, whole_scored):
+    from assistant.models import Hit
+    from assistant.scoring import UnitScorer, Vocabulary, unit_bag
+
+    chunk = _list_chunk("En riskanalys har visat ett antal risker för planen.", RISKS)
+    vocabulary = Vocabulary(dict.fromkeys(unit_bag(chunk.text), 1), 20, frozenset())
+    scorer = UnitScorer(neighbours=lambda chunk: [], unit_vectors=lambda units: {})
+    terms = vocabulary.query_terms(question)
+    scored = scorer.score(question, "list", terms, [Hit(chunk, 1.0)], None)
+    assert any(s.unit.kind == "list" for s in scored) is whole_scored
+    assert sum(s.unit.kind == "item" for s in scored) == len(RISKS)  # the items always are
+
+
+def test_a_lead_in_announces_its_list_never_a_sections_first_item():
+    """A section's lead-in is quoted alone: with the first item it would read as the list."""
+    from assistant.models import Hit
+    from assistant.scoring import UnitScorer, Vocabulary, unit_bag
+
+    for items, follow in (([_SENTENCE_ITEM] * 3, "list"), ([_SENTENCE_ITEM] * 7, None)):
+        scorer = UnitScorer(neighbours=lambda chunk: [], unit_vectors=lambda units: {})
+        chunk = _list_chunk(_LEAD, items)
+        vocabulary = Vocabulary(dict.fromkeys(unit_bag(chunk.text), 1), 20, frozenset())
+        question = "Hur ser det ut i länet?"
+        scored = scorer.score(
+            question, "what", vocabulary.query_terms(question), [Hit(chunk, 1.0)], None
+        )
+        lead = next(s for s in scored if s.unit.text == _LEAD)
+        assert (lead.follow.kind if lead.follow else None) == follow
