@@ -37,6 +37,20 @@ def fake_embed_all(words: list[str]) -> list[list[float]]:
     return [fake_embed(w) for w in words]
 
 
+class _Recording:
+    """fake_embed_all, recording the batches it is called with."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def __call__(self, words: list[str]) -> list[list[float]]:
+        self.batches.append(list(words))
+        return fake_embed_all(words)
+
+    def words(self) -> list[str]:
+        return [w for batch in self.batches for w in batch]
+
+
 CORPUS_WORDS = {"kommuner", "nätverk", "hälsa", "plan", "och", "att", "12"}
 
 
@@ -78,16 +92,9 @@ def test_no_corpus_words_translate_nothing():
 
 
 def test_corpus_words_are_embedded_once_per_embedder_and_vocabulary():
-    batches: list[list[str]] = []
-
-    def counting(words: list[str]) -> list[list[float]]:
-        batches.append(list(words))
-        return fake_embed_all(words)
-
-    def calls() -> list[str]:
-        return [w for batch in batches for w in batch]
-
-    model_id = f"counting-{id(batches)}"  # vectors are kept per embedder across translators
+    counting = _Recording()
+    calls = counting.words
+    model_id = f"counting-{id(counting)}"  # vectors are kept per embedder across translators
     first = WordTranslator(CORPUS_WORDS, counting, 0.9, model_id)
     first.swedish("Which municipalities take part?")
     first.swedish("Which municipalities and which network?")
@@ -120,28 +127,19 @@ def test_the_corpus_words_are_embedded_in_batches(monkeypatch):
     import assistant.crosslingual as crosslingual
 
     monkeypatch.setattr(crosslingual, "_BATCH", 2)
-    batches: list[list[str]] = []
-
-    def counting(words: list[str]) -> list[list[float]]:
-        batches.append(list(words))
-        return fake_embed_all(words)
-
-    t = WordTranslator(CORPUS_WORDS, counting, 0.9, f"batches-{id(batches)}")
+    counting = _Recording()
+    t = WordTranslator(CORPUS_WORDS, counting, 0.9, f"batches-{id(counting)}")
     t.warm()
-    assert [w for b in batches for w in b] == t.words  # every word once, in order
-    assert len(batches) == 2 and all(len(b) <= 2 for b in batches)
+    assert counting.words() == t.words  # every word once, in order
+    assert len(counting.batches) == 2 and all(len(b) <= 2 for b in counting.batches)
     assert t.swedish("Which municipalities and which network?") == ["kommuner", "nätverk"]
 
 
 def test_a_questions_new_words_are_embedded_in_one_call():
-    batches: list[list[str]] = []
-
-    def counting(words: list[str]) -> list[list[float]]:
-        batches.append(list(words))
-        return fake_embed_all(words)
-
-    t = WordTranslator(CORPUS_WORDS, counting, 0.9, f"batch-{id(batches)}")
+    counting = _Recording()
+    t = WordTranslator(CORPUS_WORDS, counting, 0.9, f"batch-{id(counting)}")
     t.warm()
+    batches = counting.batches
     batches.clear()
     assert t.swedish("Who leads the network for health?") == ["nätverk", "hälsa"]
     assert batches == [["who", "leads", "network", "health"]]

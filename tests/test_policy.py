@@ -1297,9 +1297,8 @@ def _list_chunk(lead: str, items: list[str]) -> Chunk:
     ],
 )
 def test_a_long_list_of_sentences_is_a_section(items, section):
-    from ingest.text import word_count
-
     from assistant.units import WORD_CAP, chunk_units, is_section
+    from ingest.text import word_count
 
     if isinstance(items, str):
         items = _sentences_of(WORD_CAP + (items == "cap+1"))
