@@ -352,11 +352,11 @@ def shown_words(s: Scored) -> int:
 
 
 def _leading(kind: str, ranked: list[Scored], close: float) -> Scored:
-    """The best unit, except: "Vilka …?" takes the whole list of a best item (a section's
-    items stand alone: units.is_section); "Vad är X?"
-    the unit that defines X when it is close behind; who/when/count questions a sentence
-    rather than a list. (A list close behind a best unit that does not enumerate is quoted
-    beside it like any unit close behind.)"""
+    """The best unit, except: "Vilka …?" takes the whole list of a best item (a section is
+    a candidate only when it lists what the question asks for: units.is_section); "Vad är
+    X?" the unit that defines X when it is close behind; who/when/count questions a
+    sentence rather than a list. (A list close behind a best unit that does not enumerate is
+    quoted beside it like any unit close behind.)"""
     best = ranked[0]
     if kind == "list" and best.unit.kind == "item":
         parent = next(

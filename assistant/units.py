@@ -40,7 +40,7 @@ def chunk_units(chunk: Chunk) -> list[Unit]:
 def is_section(unit: Unit) -> bool:
     """A list of sentences longer than an answer (WORD_CAP): prose laid out as bullets, each
     item a claim of its own, rather than an enumeration that answers as a whole. Quoted
-    whole (a first unit longer than the cap is), its many words meet a little of every
+    whole, as a leading unit longer than the cap is, its many words meet a little of every
     question ("• Dels har vårdbehovet förändrats. … • Dels står vi inför …", 243 words, led
     32 of dev's answers), so it answers as its items do, except a question that asks for
     the things it lists ("Vilka risker …?" of a list introduced as risks: scoring.introduces).
