@@ -22,7 +22,7 @@ Before all: word translation for English questions (assistant.crosslingual). The
    the strongest regularisation whose out-of-fold share of questions with a positive top
    unit is within one standard error of the best (folds by question). `close`, the share
    behind the best at which a unit is quoted beside it (the answer's length is capped by
-   extractive.WORD_CAP), is the largest whose out-of-fold
+   units.WORD_CAP), is the largest whose out-of-fold
    answers hold key facts within one standard error of the best share (the one-standard-
    error rule: the shortest answers that are not measurably worse).
 2. Answer policy: logistic regression over the typed Evidence (policy.Evidence); positive =
@@ -47,11 +47,12 @@ from datetime import date
 
 import numpy as np
 
-from assistant.extractive import MAX_UNITS, WORD_CAP, shown
+from assistant.extractive import shown
 from assistant.language import is_english
 from assistant.policy import FITTED
 from assistant.retrieval import RANKERS, fusion_features
 from assistant.service import AssistantService
+from assistant.units import MAX_UNITS, WORD_CAP
 
 from .dataset import (
     DEFAULT_QUESTIONS,
@@ -209,9 +210,7 @@ def choose_close(groups, scores: list[np.ndarray]) -> tuple[float, list[dict]]:
             }
         )
     facts = np.array([row["key_facts"] for row in table])  # CLOSE_GRID runs largest first
-    best = float(facts.max())
-    se = (best * (1 - best) / len(groups)) ** 0.5
-    return CLOSE_GRID[first_within(facts, se)], table
+    return CLOSE_GRID[within_one_se(facts, len(groups))], table
 
 
 def fusion_groups(service: AssistantService, questions: list[Question]):
@@ -269,8 +268,7 @@ def fit_translation(service: AssistantService, questions: list[Question]) -> dic
             }
         )
     facts = np.array([row["key_facts"] for row in table])  # highest cosine first
-    se = (facts.max() * (1 - facts.max()) / max(len(english), 1)) ** 0.5
-    best = table[first_within(facts, se)]
+    best = table[within_one_se(facts, len(english))]
     service.translator.min_cosine = best["min_cosine"]
     return {
         "min_cosine": best["min_cosine"],
@@ -319,9 +317,7 @@ def fit_ranking(service: AssistantService, questions: list[Question]) -> dict:
         scores = oof_ranking(xs, ys, names, c)
         top1 = float(np.mean([y[int(np.argmax(z))] for z, y in zip(scores, ys, strict=True)]))
         runs.append((top1, c, scores))
-    tops = np.array([run[0] for run in runs])
-    se = (tops.max() * (1 - tops.max()) / len(xs)) ** 0.5
-    top1, c, scores = runs[first_within(tops, se)]
+    top1, c, scores = runs[within_one_se(np.array([run[0] for run in runs]), len(xs))]
     close, table = choose_close(groups, scores)
     model = ConditionalLogit(names, c).fit(xs, ys)
     return {
@@ -488,6 +484,13 @@ def best_separation(probs: np.ndarray, labels: np.ndarray) -> tuple[float, float
 def first_within(values: np.ndarray, margin: float) -> int:
     """The index of the first value within `margin` of the largest."""
     return int(np.argmax(values >= values.max() - margin))
+
+
+def within_one_se(rates: np.ndarray, n: int) -> int:
+    """The one-standard-error rule over rates measured on the same `n` questions, listed
+    from the simplest choice first: the first within one standard error of the best."""
+    best = float(rates.max())
+    return first_within(rates, (best * (1 - best) / max(n, 1)) ** 0.5)
 
 
 def thresholds(probs: np.ndarray, labels: np.ndarray, sets: np.ndarray | None = None) -> dict:
