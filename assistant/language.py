@@ -69,10 +69,17 @@ def _lemma(word: str) -> str:
     return _lemma_as_written(word).lower()
 
 
+# "Vad betyder/innebär/menas med X?" asks what X is: the verb frames the question as
+# "hur" frames a degree, and as a search word it meets any sentence with the verb or a word
+# of its stem ("betyder" and "betydligt" are both betyd-), whatever the sentence is about.
+_DEFINITION_FRAME = re.compile(r"\b(vad)\s+(?:betyder|innebär|menas\s+med)\b", re.I)
+
+
 def without_question_phrases(text: str) -> str:
     """The text with "hur ofta" read as one question word ("Hur ofta träffas de?" ->
-    "hur träffas de?"): a word no answer contains would count as missing from the sources."""
-    return _QUESTION_PHRASE.sub(r"\1", text)
+    "hur träffas de?"), and so "vad betyder" ("Vad betyder SIP?" -> "Vad SIP?"): a word no
+    answer contains would count as missing from the sources."""
+    return _DEFINITION_FRAME.sub(r"\1", _QUESTION_PHRASE.sub(r"\1", text))
 
 
 def is_content(word: str) -> bool:

@@ -82,8 +82,11 @@ _COUNTED = (
     rf"\s+(de|dom|the)\s+(\d+|{_NUMBER_WORDS}|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve)\b(?!-)"
 )
+# "Vad står X för?" asks an acronym's expansion (asked_acronym), not a definition; "står"
+# followed by anything and "för" also reads "Vad står det i planen för Hallsberg?" and "Vad
+# står på dagordningen … för social välfärd?" as definitions of "Hallsberg" and "social välfärd"
 _DEFINE = re.compile(
-    rf"^\s*(och\s+)?(vad (är(?!{_COUNTED})|betyder|innebär|menas med|står .+ för)|"
+    rf"^\s*(och\s+)?(vad (är(?!{_COUNTED})|betyder|innebär|menas med)|"
     rf"what (is|does|are(?!{_COUNTED})))\s+"
     r"(en |ett |the |a |an )?(?P<term>.+?)\s*(för något|egentligen|för)?\s*\??$",
     re.I,

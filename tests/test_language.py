@@ -347,6 +347,11 @@ def test_people_are_not_common_words_that_start_a_sentence(text, found):
         # a verb after "hur" is what the question is about: kept
         ("Hur fungerar samverkan?", "Hur fungerar samverkan?"),
         ("Man träffas ofta.", "Man träffas ofta."),  # "ofta" outside the question phrase
+        # a definition's verb frames the question too
+        ("Vad betyder jämlik hälsa?", "Vad jämlik hälsa?"),
+        ("vad menas med nära vård", "vad nära vård"),
+        ("Vad innebär Basplattan?", "Vad Basplattan?"),
+        ("Avtalet innebär att kommunerna betalar.", "Avtalet innebär att kommunerna betalar."),
     ],
 )
 def test_the_word_after_hur_belongs_to_the_question_word(question, kept):

@@ -103,6 +103,10 @@ def test_the_fitted_policy_loads():
         ("Vilken nämnd fastställde planen?", "who"),  # a body answers
         # a population group answers ("Äldre män är den grupp …"), not a person or a body
         ("Vilken grupp mår sämst psykiskt?", "what"),
+        # "står" and a later "för" do not make a definition ("vad står det i …")
+        ("Vad står det i den lokala planen för Hallsberg?", "what"),
+        ("Vad står på dagordningen för rådet för social välfärd?", "what"),
+        ("Vad betyder jämlik hälsa?", "define"),
     ],
 )
 def test_question_kinds(question, kind):
