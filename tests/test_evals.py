@@ -199,3 +199,98 @@ def test_quality_gate_on_the_test_split(service):
     fused = {k: v for k, v in result.ablation.items() if k.startswith("fused")}
     assert len(fused) == 2  # by RRF and by the fitted fusion (the default)
     assert all(v["recall@1"] >= best_alone for v in fused.values())
+
+
+# Ceilings (evals/ceiling.py): confidences chosen so that each bound is met by one threshold
+_ANSWERABLE = [0.2, 0.5, 0.6, 0.7, 0.8, 0.9, 0.9, 0.95, 0.97, 0.99]
+_UNANSWERABLE = [0.1, 0.3, 0.55, 0.65, 0.85]
+
+
+@pytest.mark.parametrize(
+    ("false_refusals", "threshold", "refusal_accuracy"),
+    [
+        (0.0, 0.2, 0.2),  # refusing nothing answerable refuses only the 0.1
+        (0.1, 0.5, 0.4),  # one answerable refused (0.2) lets the 0.3 go too
+        (0.2, 0.6, 0.6),
+        (0.3, 0.7, 0.8),
+        # all five unanswerable refused; the lowest threshold that does it, not "refuse all"
+        (1.0, 0.9, 1.0),
+    ],
+)
+def test_the_best_refusal_accuracy_within_a_false_refusal_bound(
+    false_refusals, threshold, refusal_accuracy
+):
+    from evals.ceiling import best_within, sweep
+
+    best = best_within(sweep(_ANSWERABLE, _UNANSWERABLE), false_refusals)
+    assert best.threshold == threshold
+    assert best.refusal_accuracy == pytest.approx(refusal_accuracy)
+    assert best.false_refusals <= false_refusals
+
+
+@pytest.mark.parametrize(
+    ("refusal_accuracy", "false_refusals"),
+    [(0.2, 0.0), (0.4, 0.1), (0.8, 0.3), (1.0, 0.5)],
+)
+def test_the_least_false_refusals_for_a_refusal_accuracy(refusal_accuracy, false_refusals):
+    from evals.ceiling import least_for, sweep
+
+    least = least_for(sweep(_ANSWERABLE, _UNANSWERABLE), refusal_accuracy)
+    assert least.false_refusals == pytest.approx(false_refusals)
+    assert least.refusal_accuracy >= refusal_accuracy
+
+
+def test_no_threshold_reaches_an_impossible_refusal_accuracy():
+    from evals.ceiling import least_for, sweep
+
+    assert least_for(sweep([0.5], [0.5]), 1.01) is None
+
+
+def test_ranked_units_hold_key_facts_alone_or_joined():
+    from evals.ceiling import unit_row
+
+    units = ["Ordförande är Anna Berg.", "Mötet hölls i mars.", "Vice ordförande: Per Holm."]
+    both = [["Anna Berg"], ["Per Holm"]]
+    assert unit_row(units, both) == {
+        "first 1": False,
+        "first 3": True,
+        "first 5": True,
+        "any one": False,  # no single unit names both
+        "all joined": True,
+    }
+    assert unit_row(units, [["mars", "april"]]) == {
+        "first 1": False,
+        "first 3": True,
+        "first 5": True,
+        "any one": True,
+        "all joined": True,
+    }
+    assert not any(unit_row([], both).values())
+
+
+def test_the_ceiling_summary_reads_each_part_from_its_own_rows():
+    from evals.ceiling import summarise
+
+    def row(answerable, confidence, facts=None, found=None):
+        out = {"answerable": answerable, "confidence": confidence}
+        if facts is not None:
+            out |= {"answer": facts[0], "units": {"first 1": facts[1], "any one": facts[2]}}
+        if found is not None:
+            out["passages"] = {"first 5": found}
+        return out
+
+    rows = [
+        row(True, 0.9, facts=(True, True, True), found=True),
+        row(True, 0.3, facts=(False, False, True), found=True),
+        row(True, 0.8, found=False),  # evidence but no key facts: retrieval only
+        row(False, 0.2),
+        row(False, 0.85),
+    ]
+    s = summarise(rows, false_refusals=0.0, refusal_accuracy=1.0)
+    best = s["refusals"]["best refusal accuracy at false refusals <= 0.0"]
+    assert best == {"threshold": 0.3, "false_refusals": 0.0, "refusal_accuracy": 0.5}
+    least = s["refusals"]["least false refusals at refusal accuracy >= 1.0"]
+    assert least == {"threshold": 0.9, "false_refusals": 0.667, "refusal_accuracy": 1.0}
+    assert s["key facts"] == {"the answer": 0.5, "ranked units": {"first 1": 0.5, "any one": 1.0}}
+    assert s["retrieval (evidence found)"] == {"first 5": 0.667}
+    assert s["questions"] == {"answerable with key facts": 2, "unanswerable": 2}
