@@ -72,7 +72,10 @@ def _lemma(word: str) -> str:
 # "Vad betyder/innebär/menas med X?" asks what X is: the verb frames the question as
 # "hur" frames a degree, and as a search word it meets any sentence with the verb or a word
 # of its stem ("betyder" and "betydligt" are both betyd-), whatever the sentence is about.
-_DEFINITION_FRAME = re.compile(r"\b(vad)\s+(?:betyder|innebär|menas\s+med)\b", re.I)
+# (typed with or without å/ä/ö: "innebar" is also the past tense, as "betydde" is)
+_DEFINITION_FRAME = re.compile(
+    r"\b(vad)\s+(?:betyder|betydde|inneb[äa]r|menas(?:\s+\w+)?\s+med)\b(?!-)", re.I
+)
 
 
 def without_question_phrases(text: str) -> str:

@@ -77,6 +77,7 @@ class Decision:
     action: Action
     confidence: float  # the fitted probability that the sources answer the question
     reason: str
+    by_rule: bool = False  # refused whatever the probability (AnswerPolicy.ruled_out)
 
 
 @dataclass(frozen=True)
@@ -142,12 +143,8 @@ class AnswerPolicy:
     def decide(self, evidence: Evidence) -> Decision:
         features = evidence.vector()
         p = self.model.probability(features)
-        if evidence.name_absent:  # the question's focus is absent from the whole corpus
-            return Decision(
-                Action.REFUSE, p, "the question names something the sources never mention"
-            )
-        if evidence.absent >= 1.0 and not evidence.english:  # "Tack!", "Hej", a word salad
-            return Decision(Action.REFUSE, p, "none of the question's words is in the sources")
+        if ruled := self.ruled_out(evidence):
+            return Decision(Action.REFUSE, p, ruled, by_rule=True)
         if p < self.refuse_below:
             return Decision(Action.REFUSE, p, _why(evidence, p))
         if evidence.requested_absent:
@@ -166,6 +163,15 @@ class AnswerPolicy:
         if right < self.partial_below:
             return Decision(Action.PARTIAL, p, f"uncertain (p={p:.2f}, right={right:.2f})")
         return Decision(Action.ANSWER, p, f"answered (p={p:.2f}, right={right:.2f})")
+
+    @staticmethod
+    def ruled_out(evidence: Evidence) -> str | None:
+        """Why the sources cannot answer the question whatever the probability, or None."""
+        if evidence.name_absent:  # the question's focus is absent from the whole corpus
+            return "the question names something the sources never mention"
+        if evidence.absent >= 1.0 and not evidence.english:  # "Tack!", "Hej", a word salad
+            return "none of the question's words is in the sources"
+        return None
 
     @classmethod
     def fitted(cls, path: Path = FITTED) -> AnswerPolicy:

@@ -6,7 +6,11 @@ which is what makes it a ceiling (no threshold fitted elsewhere can beat it).
 
 - Refusals: the policy's confidence swept over every threshold. The best refusal accuracy at
   a false-refusal rate of at most --false-refusals, and the least false-refusal rate at which
-  refusal accuracy reaches --refusal-accuracy.
+  refusal accuracy reaches --refusal-accuracy. A question the policy refuses by a rule
+  (whatever its probability: `Decision.by_rule`) or for which nothing is retrieved counts as
+  refused at every threshold. Rates are pooled over the split's questions, as the eval
+  reports them (the fit averages them over question sets: not the same scale as its
+  out-of-fold figures).
 - Key facts: whether the answer units the answerer ranks hold all of a question's key facts:
   the first 1, 3 and 5 joined, any one unit, all of them joined; beside the answer's own.
 - Retrieval: the evidence within the first 5, 10 and 20 passages.
@@ -20,7 +24,10 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .dataset import Question, contains_evidence, has_fact, load_questions
+from .fit import rates
 
 RESULTS = Path(__file__).with_name("results") / "ceiling.json"
 UNIT_DEPTHS = (1, 3, 5)
@@ -37,16 +44,12 @@ class Sweep:
 
 
 def sweep(answerable: list[float], unanswerable: list[float]) -> list[Sweep]:
-    """Every distinct threshold over the confidences, and one above them all (refuse all)."""
-    cuts = sorted({*answerable, *unanswerable}) + [float("inf")]
-    return [
-        Sweep(
-            t,
-            sum(c < t for c in answerable) / len(answerable),
-            sum(c < t for c in unanswerable) / len(unanswerable),
-        )
-        for t in cuts
-    ]
+    """Every distinct threshold over the confidences, and the least one above them all
+    (refuse all)."""
+    probs = np.array([*answerable, *unanswerable], dtype=float)
+    labels = np.array([1] * len(answerable) + [0] * len(unanswerable))
+    cuts = [*sorted(set(probs.tolist())), float(np.nextafter(probs.max(), np.inf))]
+    return [Sweep(t, *rates(probs, labels, t)) for t in cuts]
 
 
 def best_within(points: list[Sweep], false_refusals: float) -> Sweep:
@@ -59,7 +62,9 @@ def best_within(points: list[Sweep], false_refusals: float) -> Sweep:
 def least_for(points: list[Sweep], refusal_accuracy: float) -> Sweep | None:
     """The threshold that reaches the refusal accuracy with the fewest false refusals."""
     reaching = [p for p in points if p.refusal_accuracy >= refusal_accuracy]
-    return min(reaching, key=lambda p: (p.false_refusals, p.threshold), default=None)
+    return min(
+        reaching, key=lambda p: (p.false_refusals, -p.refusal_accuracy, p.threshold), default=None
+    )
 
 
 def holds(texts: list[str], key_facts: list[list[str]]) -> bool:
@@ -80,9 +85,11 @@ def _measure(service, q: Question) -> dict:
 
     history = q.history or None
     answer = service.ask(q.question, history)
-    out = {"answerable": q.answerable, "confidence": answer.confidence or 0.0}
+    assessment = service.assess(q.question, history)
+    ruled = assessment is None or assessment.decision.by_rule
+    # refused at every threshold: below any probability
+    out = {"answerable": q.answerable, "confidence": 0.0 if ruled else answer.confidence}
     if q.answerable and q.key_facts:
-        assessment = service.assess(q.question, history)
         units = [s.unit.text for s in assessment.ranked] if assessment else []
         out["units"] = unit_row(units, q.key_facts)
         out["answer"] = not answer.refused and holds([answer.answer], q.key_facts)
@@ -99,26 +106,31 @@ def _rounded(point: Sweep | None) -> dict | None:
 
 def _share(rows: list[dict], key: str) -> dict[str, float]:
     found = [r[key] for r in rows if key in r]
-    return {name: round(sum(r[name] for r in found) / len(found), 3) for name in found[0]}
+    return (
+        {name: round(sum(r[name] for r in found) / len(found), 3) for name in found[0]}
+        if found
+        else {}
+    )
 
 
 def summarise(rows: list[dict], false_refusals: float, refusal_accuracy: float) -> dict:
-    points = sweep(
-        [r["confidence"] for r in rows if r["answerable"]],
-        [r["confidence"] for r in rows if not r["answerable"]],
-    )
+    answerable = [r["confidence"] for r in rows if r["answerable"]]
+    unanswerable = [r["confidence"] for r in rows if not r["answerable"]]
+    points = sweep(answerable, unanswerable) if answerable and unanswerable else []
     facts = [r for r in rows if "units" in r]
     return {
         "refusals": {
             f"best refusal accuracy at false refusals <= {false_refusals}": _rounded(
-                best_within(points, false_refusals)
+                best_within(points, false_refusals) if points else None
             ),
             f"least false refusals at refusal accuracy >= {refusal_accuracy}": _rounded(
                 least_for(points, refusal_accuracy)
             ),
         },
         "key facts": {
-            "the answer": round(sum(r["answer"] for r in facts) / len(facts), 3),
+            "the answer": (
+                round(sum(r["answer"] for r in facts) / len(facts), 3) if facts else None
+            ),
             "ranked units": _share(rows, "units"),
         },
         "retrieval (evidence found)": _share(rows, "passages"),

@@ -294,3 +294,63 @@ def test_the_ceiling_summary_reads_each_part_from_its_own_rows():
     assert s["key facts"] == {"the answer": 0.5, "ranked units": {"first 1": 0.5, "any one": 1.0}}
     assert s["retrieval (evidence found)"] == {"first 5": 0.667}
     assert s["questions"] == {"answerable with key facts": 2, "unanswerable": 2}
+
+
+def test_the_sweep_ends_refusing_all_at_a_finite_threshold():
+    from evals.ceiling import sweep
+
+    last = sweep([0.2, 0.5], [0.1, 0.9])[-1]
+    assert 0.9 < last.threshold < 1.0  # written as JSON, which has no infinity
+    assert (last.false_refusals, last.refusal_accuracy) == (1.0, 1.0)
+
+
+def test_of_equal_false_refusals_the_least_for_takes_the_most_refused():
+    from evals.ceiling import least_for, sweep
+
+    # thresholds 0.2 and 0.5 both refuse no answerable question; 0.5 refuses more near-misses
+    least = least_for(sweep([0.5, 0.9], [0.1, 0.2, 0.6]), 0.3)
+    assert least.threshold == 0.5
+    assert least.refusal_accuracy == pytest.approx(2 / 3)
+
+
+class _Ruled:
+    """A deterministic fake of the service's ask/assess/search/resolve for one question (no
+    model): the policy's probability `p`, refused by a rule or not."""
+
+    def __init__(self, p: float, by_rule: bool, assessed: bool = True) -> None:
+        from types import SimpleNamespace as NS
+
+        self._answer = NS(confidence=p, refused=by_rule, answer="")
+        decision = NS(by_rule=by_rule)
+        self._assessment = NS(decision=decision, ranked=[]) if assessed else None
+
+    def ask(self, question, history=None):
+        return self._answer
+
+    def assess(self, question, history=None):
+        return self._assessment
+
+    def resolve(self, question, history=None):
+        return question
+
+    def search(self, query, k=10):
+        return []
+
+
+@pytest.mark.parametrize(
+    ("p", "by_rule", "assessed", "confidence"),
+    [
+        (0.74, False, True, 0.74),  # the probability decides
+        (0.74, True, True, 0.0),  # refused by a rule at 0.74: refused at every threshold
+        (None, False, False, 0.0),  # nothing retrieved: no probability, refused
+    ],
+)
+def test_a_question_refused_by_a_rule_is_refused_at_every_threshold(
+    p, by_rule, assessed, confidence
+):
+    from evals.ceiling import _measure
+    from evals.dataset import Question
+
+    q = Question(id="u1", split="test", kind="unanswerable", question="Vem är X?")
+    row = _measure(_Ruled(p, by_rule, assessed), q)
+    assert row == {"answerable": False, "confidence": confidence}

@@ -569,11 +569,11 @@ def test_partial_answers_are_hedged_and_refusals_explain_in_english():
 
 def test_a_question_none_of_whose_words_the_corpus_has_is_refused():
     decision = POLICY.decide(evidence(coverage=1.0, absent=1.0))
-    assert decision.action is Action.REFUSE
+    assert decision.action is Action.REFUSE and decision.by_rule
     assert "none of the question's words" in decision.reason
     # English words are never the corpus's: there the fitted model decides, not the rule
     english = POLICY.decide(evidence(coverage=1.0, absent=1.0, english=1.0))
-    assert "none of the question's words" not in english.reason
+    assert "none of the question's words" not in english.reason and not english.by_rule
 
 
 def test_an_answer_without_what_the_question_asks_for_is_at_most_partial():
@@ -654,6 +654,10 @@ def test_a_unit_already_quoted_beside_another_is_not_quoted_again():
 def test_a_name_the_corpus_never_mentions_is_refused_whatever_the_weights():
     decision = POLICY.decide(evidence(coverage=1.0, name_absent=1.0))
     assert decision.action is Action.REFUSE and "never mention" in decision.reason
+    assert decision.by_rule  # a threshold sweep (evals.ceiling) counts it refused at any
+    # a refusal by the fitted probability is no rule's
+    weak = POLICY.decide(evidence(coverage=0.0))
+    assert weak.action is Action.REFUSE and not weak.by_rule
 
 
 def test_a_hedge_model_decides_between_answer_and_partial():
