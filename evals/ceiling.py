@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import Question, contains_evidence, has_fact, load_questions
+from .dataset import Question, contains_evidence, has_facts, load_questions
 from .fit import rates
 
 RESULTS = Path(__file__).with_name("results") / "ceiling.json"
@@ -68,9 +68,8 @@ def least_for(points: list[Sweep], refusal_accuracy: float) -> Sweep | None:
 
 
 def holds(texts: list[str], key_facts: list[list[str]]) -> bool:
-    """Whether the texts joined hold every key fact (one of its variants each)."""
-    joined = "\n".join(texts)
-    return all(has_fact(joined, variants) for variants in key_facts)
+    """Whether the texts joined hold every key fact."""
+    return has_facts("\n".join(texts), key_facts)
 
 
 def unit_row(units: list[str], key_facts: list[list[str]]) -> dict[str, bool]:

@@ -90,3 +90,8 @@ def contains_evidence(text: str, evidence: list[str]) -> bool:
 def has_fact(answer: str, variants: list[str]) -> bool:
     folded = evidence_fold(answer)
     return any(evidence_fold(v) in folded for v in variants)
+
+
+def has_facts(answer: str, key_facts: list[list[str]]) -> bool:
+    """Whether the text holds every key fact (one of its variants each)."""
+    return all(has_fact(answer, variants) for variants in key_facts)

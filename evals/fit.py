@@ -60,6 +60,7 @@ from .dataset import (
     contains_evidence,
     evidence_fold,
     has_fact,
+    has_facts,
     load_questions,
 )
 from .runner import evidence_text
@@ -104,7 +105,7 @@ def collect(service: AssistantService, questions: list[Question]):
             top.append(a.evidence.top_dense)
         if q.answerable and q.key_facts:
             right_x.append(a.evidence.vector())
-            right_y.append(int(all(has_fact(_shown(a.chosen), v) for v in q.key_facts)))
+            right_y.append(int(has_facts(_shown(a.chosen), q.key_facts)))
         elif not q.answerable:  # whatever is shown does not answer it
             right_x.append(a.evidence.vector())
             right_y.append(0)
@@ -198,7 +199,7 @@ def choose_close(groups, scores: list[np.ndarray]) -> tuple[float, list[dict]]:
                 s.score = float(share)
             ranked = sorted(a.ranked, key=lambda s: -s.score)
             shown = _shown(select(a.kind, ranked, close, a.manner))
-            facts.append(all(has_fact(shown, v) for v in q.key_facts))
+            facts.append(has_facts(shown, q.key_facts))
             words.append(len(shown.split()))
         table.append(
             {
@@ -258,7 +259,7 @@ def fit_translation(service: AssistantService, questions: list[Question]) -> dic
         facts, words = [], []
         for q in english:
             a = service.assess(q.question, q.history or None)
-            facts.append(a is not None and all(has_fact(_shown(a.chosen), v) for v in q.key_facts))
+            facts.append(a is not None and has_facts(_shown(a.chosen), q.key_facts))
             words.append(len(service.translator.swedish(q.question)))
         table.append(
             {

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ingest.text import fold_diacritics
 
-from .dataset import Question, has_fact, load_questions
+from .dataset import Question, has_facts, load_questions
 
 RESULTS = Path(__file__).with_name("results") / "robustness.json"
 PREAMBLE = "Jag är ny i min roll och håller på att sätta mig in i hur vi samverkar. "
@@ -60,9 +60,7 @@ def run(service, questions: list[Question]) -> list[dict]:
         for q in questions:
             answer = service.ask(rewrite(q.question))
             refused.append(answer.refused)
-            facts.append(
-                not answer.refused and all(has_fact(answer.answer, v) for v in q.key_facts)
-            )
+            facts.append(not answer.refused and has_facts(answer.answer, q.key_facts))
         rows.append(
             {
                 "rewrite": name,

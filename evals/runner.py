@@ -11,7 +11,7 @@ from assistant.service import AssistantService
 from assistant.verify import check_sentences
 from ingest.models import Chunk
 
-from .dataset import Question, contains_evidence, evidence_fold, has_fact
+from .dataset import Question, contains_evidence, evidence_fold, has_facts
 from .metrics import aggregate, retrieval_scores
 from .overlap import band
 
@@ -125,9 +125,7 @@ def evaluate_question(
         total = sum(contains_evidence(evidence_text(c), q.evidence) for c in chunks.values())
         record.update(retrieval_scores(flags, total))
     if q.answerable and q.key_facts:
-        record["fact_pass"] = float(
-            not answer.refused and all(has_fact(answer.answer, v) for v in q.key_facts)
-        )
+        record["fact_pass"] = float(not answer.refused and has_facts(answer.answer, q.key_facts))
     if not answer.refused:
         cited = {c.id: chunks[c.chunk_id] for c in answer.citations if c.chunk_id in chunks}
         shown = answer.answer.removeprefix(PARTIAL_LEAD)  # the hedge is not a claim
@@ -170,7 +168,7 @@ def evaluate_baseline(baseline, q: Question) -> dict:
         flags = [contains_evidence(h.text, q.evidence) for h in hits]
         record.update(retrieval_scores(flags, baseline.relevant_count(q.evidence)))
     if q.answerable and q.key_facts:
-        record["fact_pass"] = float(all(has_fact(text, v) for v in q.key_facts))
+        record["fact_pass"] = float(has_facts(text, q.key_facts))
     if q.answerable and q.evidence:
         record["citation_precision"] = float(
             bool(hits) and contains_evidence(hits[0].text, q.evidence)

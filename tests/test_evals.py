@@ -354,3 +354,18 @@ def test_a_question_refused_by_a_rule_is_refused_at_every_threshold(
     q = Question(id="u1", split="test", kind="unanswerable", question="Vem är X?")
     row = _measure(_Ruled(p, by_rule, assessed), q)
     assert row == {"answerable": False, "confidence": confidence}
+
+
+@pytest.mark.parametrize(
+    ("text", "held"),
+    [
+        ("Ordförande är Anna Berg; planen antogs 4 december 2019.", True),
+        ("Ordförande är Anna Berg.", False),  # one key fact of two
+        ("Planen antogs 2019-12-04 med Anna Berg.", True),  # another variant of the date
+        ("", False),
+    ],
+)
+def test_a_text_holds_the_key_facts_only_with_every_one(text, held):
+    from evals.dataset import has_facts
+
+    assert has_facts(text, [["Anna Berg"], ["4 december 2019", "2019-12-04"]]) is held
